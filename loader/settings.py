@@ -1,0 +1,26 @@
+"""Constants of the CircleCI Usage Export API and of this loader's defaults.
+
+Values that users may tune live in `.dlt/config.toml`; these are the documented facts and
+the defaults behind those settings.
+"""
+
+from __future__ import annotations
+
+DEFAULT_API_URL = "https://circleci.com/api/v2"
+
+# Documented limits of the Usage Export API (see ../shared/reference).
+MAX_WINDOW_DAYS = 31
+BACKFILL_MONTHS = 13
+POSTS_PER_HOUR = 10
+GETS_PER_MINUTE = 10
+
+# CircleCI refreshes usage daily through the previous full UTC day and recent days can still
+# change, so every refresh re-exports this many trailing days.
+REEXPORT_LAG_DAYS = 3
+
+PIPELINE_NAME = "circleci_costs"
+RAW_DATASET = "circleci_raw"
+USAGE_TABLE = "usage_job_runs"
+WINDOWS_TABLE = "export_windows"
+DEFAULT_DB_PATH = "data/circleci_costs.duckdb"
+DB_PATH_ENV = "CIRCLECI_COSTS_DB"
