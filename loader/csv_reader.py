@@ -1,0 +1,224 @@
+r"""Read CircleCI usage export files (`.csv` or `.csv.gz`) into Arrow, column by name.
+
+The export's quirks are handled here and only here: the literal `\N` is NULL (the reader
+does no backslash escaping, which would turn it into `N`), `true`/`false` are booleans,
+timestamps carry no zone and are UTC, columns are bound by header name because real files
+do not follow the documented order, and columns CircleCI adds later are kept as text.
+Files are streamed in blocks, so memory does not grow with the size of an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from loader.errors import FileFormatError
+from loader.schema import (
+    EXPORT_COLUMNS,
+    ROW_ID_COLUMN,
+    TIMESTAMP,
+    UNSTABLE_COLUMNS,
+    raw_name,
+)
+
+NULL_VALUES = ["\\N", ""]
+TRUE_VALUES = ["true", "TRUE", "True", "Y"]
+FALSE_VALUES = ["false", "FALSE", "False", "N"]
+# Arrow parses timestamps into naive values; the export's are UTC and get the zone afterwards.
+_PARSE_TYPES: dict[str, pa.DataType] = {
+    name: (pa.timestamp("us") if dtype == TIMESTAMP else dtype)
+    for name, dtype in EXPORT_COLUMNS.items()
+}
+_HASHED_COLUMNS = [c for c in EXPORT_COLUMNS if c not in UNSTABLE_COLUMNS]
+_GZIP_MAGIC = b"\x1f\x8b"
+BLOCK_SIZE = 16 << 20
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (.*)", re.DOTALL)
+
+
+def find_export_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the export files they hold, in a stable order.
+
+    Args:
+        paths: Files (`.csv`, `.csv.gz`) or folders searched recursively for them.
+
+    Returns:
+        The files, sorted within each folder.
+
+    Raises:
+        FileFormatError: A path does not exist, or no export file was found.
+    """
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.name.endswith((".csv", ".csv.gz"))
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileFormatError(f"{path}: no such file or folder.")
+    if not found:
+        raise FileFormatError(
+            "No export files (.csv or .csv.gz) found in " + ", ".join(str(p) for p in paths) + "."
+        )
+    return found
+
+
+def normalize_column_name(header: str) -> str:
+    """Return the snake_case raw-table name of a header, including headers CircleCI adds later."""
+    return re.sub(r"[^0-9a-z]+", "_", raw_name(header)).strip("_") or "unnamed"
+
+
+class RowIdAssigner:
+    """Give every row its merge key, `usage_row_id`.
+
+    A row with a `JOB_ID` is keyed by it. A row without one (org-level charges such as seats)
+    is keyed by a hash of its stable content plus its occurrence number among identical rows
+    of the same export, so that re-exporting a window dedupes it while identical rows inside
+    one export stay distinct. Use one assigner per export (all parts of one window).
+    """
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def assign(self, batch: pa.RecordBatch) -> pa.Array:
+        """Return the `usage_row_id` column for `batch` (columns still named by header)."""
+        job_id = batch.column("JOB_ID")
+        missing = pc.is_null(job_id)
+        if not pc.any(missing).as_py():
+            return job_id
+        rows = batch.filter(missing).select(_HASHED_COLUMNS).to_pylist()
+        keys = []
+        for row in rows:
+            content = json.dumps([row[c] for c in _HASHED_COLUMNS], default=str)
+            digest = hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
+            keys.append(f"row:{digest}:{self._seen[digest]}")
+            self._seen[digest] += 1
+        return pc.replace_with_mask(job_id, missing, pa.array(keys, pa.string()))
+
+
+def _open(path: Path) -> pa.NativeFile:
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == _GZIP_MAGIC
+    return pa.input_stream(str(path), compression="gzip" if compressed else None)
+
+
+def read_header(path: Path) -> list[str]:
+    """Return the header row of an export file (gzip or plain), stripped of a BOM."""
+    try:
+        with path.open("rb") as raw:
+            compressed = raw.read(2) == _GZIP_MAGIC
+        opener = gzip.open if compressed else open
+        with opener(path, "rb") as handle:
+            first = handle.readline()
+    except (OSError, EOFError) as error:
+        raise FileFormatError(f"{path}: cannot read the file ({error}).") from None
+    text = first.decode("utf-8-sig", errors="replace").strip("\r\n")
+    if not text:
+        raise FileFormatError(f"{path}: the file is empty; an export part starts with a header.")
+    return next(csv.reader(io.StringIO(text)))
+
+
+def read_export_file(
+    path: Path, row_ids: RowIdAssigner | None = None, block_size: int = BLOCK_SIZE
+) -> Iterator[pa.Table]:
+    """Stream one export file as Arrow tables in the raw table's layout.
+
+    Args:
+        path: A `.csv` or `.csv.gz` export part with its header row.
+        row_ids: The export's row-id assigner; a fresh one when the file stands alone.
+        block_size: Bytes parsed per block (bounds memory).
+
+    Yields:
+        Tables with the contract's columns (snake_case, typed, timestamps in UTC) in contract
+        order, then any columns the contract does not know (as text), then `usage_row_id`.
+
+    Raises:
+        FileFormatError: A required column is missing, a value cannot be read as its type,
+            or the file is damaged (for example a truncated gzip).
+    """
+    row_ids = row_ids or RowIdAssigner()
+    header = read_header(path)
+    present = {h.strip().upper(): h for h in header}
+    missing = [c for c in EXPORT_COLUMNS if c not in present]
+    if missing:
+        raise FileFormatError(
+            f"{path}: column {missing[0]} is missing"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + "; is this a CircleCI usage export?"
+        )
+    duplicates = [h for h, n in Counter(h.strip().upper() for h in header).items() if n > 1]
+    if duplicates:
+        raise FileFormatError(f"{path}: column {duplicates[0]} appears twice in the header.")
+    extras = [h for h in header if h.strip().upper() not in EXPORT_COLUMNS]
+    column_types = {present[c]: t for c, t in _PARSE_TYPES.items()}
+    column_types.update({h: pa.string() for h in extras})
+    convert = pacsv.ConvertOptions(
+        column_types=column_types,
+        null_values=NULL_VALUES,
+        strings_can_be_null=True,
+        true_values=TRUE_VALUES,
+        false_values=FALSE_VALUES,
+    )
+    read = pacsv.ReadOptions(block_size=block_size, use_threads=True)
+    # No escape character: CircleCI writes NULL as a literal backslash-N.
+    parse = pacsv.ParseOptions(escape_char=False, newlines_in_values=False)
+    try:
+        with _open(path) as stream:
+            reader = pacsv.open_csv(
+                stream, read_options=read, parse_options=parse, convert_options=convert
+            )
+            for batch in reader:
+                yield _to_raw_layout(batch, present, extras, row_ids)
+    except (pa.ArrowInvalid, OSError, EOFError) as error:
+        raise FileFormatError(_describe(path, header, error)) from None
+
+
+def _to_raw_layout(
+    batch: pa.RecordBatch, present: dict[str, str], extras: list[str], row_ids: RowIdAssigner
+) -> pa.Table:
+    renamed = batch.rename_columns([h.strip().upper() for h in batch.schema.names])
+    arrays: list[pa.Array] = []
+    names: list[str] = []
+    for column, dtype in EXPORT_COLUMNS.items():
+        array = renamed.column(column)
+        if dtype == TIMESTAMP:
+            array = array.cast(TIMESTAMP)
+        arrays.append(array)
+        names.append(raw_name(column))
+    for header in extras:
+        arrays.append(renamed.column(header.strip().upper()))
+        names.append(normalize_column_name(header))
+    arrays.append(row_ids.assign(renamed))
+    fields = [pa.field(name, array.type) for name, array in zip(names, arrays, strict=False)]
+    fields.append(pa.field(ROW_ID_COLUMN, pa.string(), nullable=False))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _describe(path: Path, header: list[str], error: BaseException) -> str:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    match = _CONVERSION_ERROR.match(message)
+    if match:
+        index = int(match.group(1))
+        column = header[index] if index < len(header) else f"#{index}"
+        detail = match.group(2).strip()
+        return f"{path}: column {column.strip().upper()}: {detail}."
+    if "gzip" in message.lower() or "truncated" in message.lower() or isinstance(error, EOFError):
+        return f"{path}: the file is damaged or truncated ({message}); download it again."
+    return f"{path}: cannot be read as a CircleCI usage export ({message})."

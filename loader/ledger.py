@@ -1,0 +1,98 @@
+"""The ledger of export windows: `circleci_raw.export_windows`.
+
+One row per (organization, window): the export job that produced it, its state, how many
+parts and rows it held and when it was loaded. The planner reads it to know which days are
+loaded; a window is marked `completed` only after its rows are committed, so the ledger never
+claims data the database does not hold. Rows in state `created` remember export jobs whose
+results were not collected yet, so a later run can collect them instead of spending another
+POST of the hourly budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import dlt
+import pyarrow as pa
+
+from loader.schema import TIMESTAMP
+from loader.settings import USAGE_TABLE, WINDOWS_TABLE
+from loader.windows import Window
+
+COMPLETED = "completed"
+CREATED = "created"
+FAILED = "failed"
+
+LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("org_id", pa.string(), nullable=False),
+        pa.field("window_start", TIMESTAMP, nullable=False),
+        pa.field("window_end", TIMESTAMP, nullable=False),
+        pa.field("usage_export_job_id", pa.string()),
+        pa.field("state", pa.string(), nullable=False),
+        pa.field("parts", pa.int64()),
+        pa.field("rows", pa.int64()),
+        pa.field("attempts", pa.int64()),
+        pa.field("error_reason", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("created_at", TIMESTAMP),
+        pa.field("loaded_at", TIMESTAMP),
+    ]
+)
+
+
+@dataclass
+class WindowRecord:
+    """One ledger row."""
+
+    org_id: str
+    window_start: datetime
+    window_end: datetime
+    usage_export_job_id: str | None
+    state: str
+    parts: int | None = None
+    rows: int | None = None
+    attempts: int = 1
+    error_reason: str | None = None
+    source: str | None = None
+    created_at: datetime | None = None
+    loaded_at: datetime | None = None
+
+    @property
+    def window(self) -> Window:
+        """The window this row describes."""
+        return Window(self.window_start, self.window_end)
+
+
+def to_arrow(records: list[WindowRecord]) -> pa.Table:
+    """Ledger rows as an Arrow table in the ledger's layout."""
+    return pa.Table.from_pylist([asdict(r) for r in records], schema=LEDGER_SCHEMA)
+
+
+def read_ledger(pipeline: dlt.Pipeline) -> list[WindowRecord]:
+    """All ledger rows in the pipeline's database (none before the first load)."""
+    names = [f.name for f in fields(WindowRecord)]
+    rows = _query(pipeline, f"select {', '.join(names)} from {WINDOWS_TABLE}")
+    return [WindowRecord(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+def loaded_org_ids(pipeline: dlt.Pipeline) -> set[str]:
+    """Organizations that have usage rows in the raw table."""
+    rows = _query(pipeline, f"select distinct organization_id from {USAGE_TABLE}")
+    return {str(r[0]) for r in rows if r[0] is not None}
+
+
+def _query(pipeline: dlt.Pipeline, sql: str) -> list[tuple[Any, ...]]:
+    from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+    try:
+        with pipeline.sql_client() as client, client.execute_query(sql) as cursor:
+            return [tuple(row) for row in cursor.fetchall()]
+    except DatabaseUndefinedRelation:
+        return []
+    except Exception as error:  # the dataset or the database file does not exist yet
+        if "does not exist" in str(error) or "Catalog Error" in str(error):
+            return []
+        raise

@@ -1,0 +1,85 @@
+"""The dlt resources: usage rows and ledger rows, both yielded as Arrow tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import dlt
+import pyarrow as pa
+from dlt.extract.resource import DltResource
+
+from loader.csv_reader import RowIdAssigner, read_export_file
+from loader.ledger import WindowRecord, to_arrow
+from loader.schema import ROW_ID_COLUMN
+from loader.settings import USAGE_TABLE, WINDOWS_TABLE
+
+log = logging.getLogger("loader")
+
+
+@dataclass
+class RowCount:
+    """Rows and files read by `usage_job_runs`, filled in while dlt extracts.
+
+    With `total_files` set, each finished file is logged (progress of a long files load).
+    """
+
+    rows: int = 0
+    files: int = 0
+    total_files: int | None = None
+
+    def file_done(self, path: Path) -> None:
+        """Count a finished file and report progress."""
+        self.files += 1
+        if self.total_files:
+            log.info(
+                "Read %d/%d files, %s rows (%s)",
+                self.files,
+                self.total_files,
+                f"{self.rows:,}",
+                path.name,
+            )
+
+
+def usage_job_runs(exports: Sequence[Sequence[Path]], count: RowCount | None = None) -> DltResource:
+    """Usage rows of export files, merged on `usage_row_id`.
+
+    Args:
+        exports: Files grouped by export: the parts of one export share one row-id assigner,
+            so identical job-less rows inside an export stay distinct.
+        count: Filled with the number of rows and files read.
+    """
+    tally = count if count is not None else RowCount()
+
+    def rows() -> Iterator[pa.Table]:
+        for files in exports:
+            row_ids = RowIdAssigner()
+            for path in files:
+                for table in read_export_file(path, row_ids):
+                    tally.rows += table.num_rows
+                    yield table
+                tally.file_done(path)
+
+    return dlt.resource(
+        rows,
+        name=USAGE_TABLE,
+        write_disposition="merge",
+        primary_key=ROW_ID_COLUMN,
+    )
+
+
+def export_windows(records: Sequence[WindowRecord]) -> DltResource:
+    """Ledger rows, merged on (organization, window start, window end)."""
+
+    def rows() -> Iterator[pa.Table]:
+        if records:
+            yield to_arrow(list(records))
+
+    return dlt.resource(
+        rows,
+        name=WINDOWS_TABLE,
+        write_disposition="merge",
+        primary_key=("org_id", "window_start", "window_end"),
+    )
