@@ -80,8 +80,10 @@ _NO_STAGE = 1_000
 _QUEUE_SECONDS = {"docker": 4.0, "machine": 18.0, "macos": 45.0, "windows": 30.0}
 _UTILIZATION_MIN_SECONDS = 15  # utilization is sampled every 15 s: shorter jobs have none
 _BATCH_ROWS = 200_000
-_TEMPLATE_FIELDS = ("name", "stage", "rc", "par", "median", "fail", "dlc", "storage", "network")
-_TEMPLATE_FIELDS += ("ipr", "cpu", "ram", "queue")
+_TEMPLATE_FIELDS: tuple[str, ...] = (
+    "name", "stage", "rc", "par", "median", "fail", "dlc", "storage", "network", "ipr", "cpu",
+    "ram", "queue",
+)  # fmt: skip
 _TRIGGER_CODE = {"push": 0, "schedule": 1, "api": 2}
 
 
