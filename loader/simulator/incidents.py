@@ -159,11 +159,12 @@ INCIDENT_PLANS: tuple[IncidentPlan, ...] = (
         "spike",
         40,
         33,
-        "Hardware-in-the-loop tests turn flaky; engineers re-run failed workflows again "
-        "and again for a week.",
+        "Hardware-in-the-loop tests turn flaky and slow; engineers re-run failed workflows "
+        "again and again for a week.",
         resource_class="large",
-        fail_rate=0.6,
-        rerun_rate=0.95,
+        fail_rate=0.7,
+        rerun_rate=1.0,
+        duration_factor=1.6,
     ),
     IncidentPlan(
         "INC-5",
