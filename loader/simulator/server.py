@@ -109,7 +109,10 @@ class Simulator:
         server.simulator = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="circleci-simulator", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+            name="circleci-simulator",
+            daemon=True,
         )
         self._thread.start()
         return self

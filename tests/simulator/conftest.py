@@ -54,7 +54,11 @@ def http(sim: Simulator) -> Iterator[requests.Session]:
 def parse_part(data: bytes) -> pa.Table:
     """Parse a gzip CSV part the way the loader should: by name, \\N as NULL, no escapes."""
     text = gzip.decompress(data)
-    types = {name: typ for name, typ in EXPORT_COLUMNS.items() if not pa.types.is_decimal(typ)}
+    types = {
+        name: pa.timestamp("ms") if pa.types.is_timestamp(typ) else typ
+        for name, typ in EXPORT_COLUMNS.items()
+        if not pa.types.is_decimal(typ)
+    }
     return pcsv.read_csv(
         io.BytesIO(text),
         convert_options=pcsv.ConvertOptions(
