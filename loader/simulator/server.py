@@ -445,8 +445,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        # Recorded before the body goes out, so a client that has the answer sees the count.
         self._record(status, org_id, api)
+        self.wfile.write(data)
 
     def send_s3_error(self, status: int, code: str, message: str) -> None:
         now = self.sim.now()
@@ -462,14 +463,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
         self._record(status, None, api=False)
+        self.wfile.write(data)
 
     def drop(self, org_id: str | None, api: bool) -> None:
         self.close_connection = True
+        self._record(None, org_id, api)
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        self._record(None, org_id, api)
 
     def apply_api_fault(self, fault: Fault, org_id: str | None) -> None:
         if fault.kind == "drop":
@@ -495,12 +496,16 @@ class _Handler(BaseHTTPRequestHandler):
         if truncate == "cut_gzip":
             data = file.read_bytes()[: size // 2]
             self._send_part_headers(len(data), file)
-            self.wfile.write(data)
             self.sim.record_download(len(data), complete=False)
             self._record(200, None, api=False)
+            self.wfile.write(data)
             return
         self._send_part_headers(size, file)
         limit = size // 2 if truncate == "short_body" else size
+        # Counted before the body goes out, so a client that has the part sees the count.
+        self.sim.record_download(limit, complete=truncate is None)
+        if truncate is None:
+            self._record(200, None, api=False)
         sent = 0
         with file.open("rb") as handle:
             while sent < limit:
@@ -512,10 +517,6 @@ class _Handler(BaseHTTPRequestHandler):
         if truncate == "short_body":
             self.wfile.flush()
             self.drop(None, api=False)
-            self.sim.record_download(sent, complete=False)
-            return
-        self.sim.record_download(sent, complete=True)
-        self._record(200, None, api=False)
 
     def _send_part_headers(self, length: int, file: Path) -> None:
         self.send_response(200)
