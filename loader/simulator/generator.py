@@ -387,8 +387,8 @@ class UsageGenerator:
         seed: the random seed; the same seed (and end date, days, scale) gives the same rows.
         end_date: last UTC day with usage; default: yesterday (UTC).
         days: length of the history in days, ending at end_date.
-        scale: activity multiplier; 1.0 gives roughly 1,100 rows per day for both
-            organizations together (about 440,000 rows for 400 days).
+        scale: activity multiplier; 1.0 gives about 1,000 rows per day for both
+            organizations together (about 405,000 rows for 400 days).
         incidents: plant the labelled incidents (switch off to measure their effect).
     """
 

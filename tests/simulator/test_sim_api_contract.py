@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import requests
-from api_helpers import assert_matches, completed, create, error_schema_ok, read, url
-from conftest import header_of, parse_part
+from sim_api_helpers import assert_matches, completed, create, error_schema_ok, read, url
+from sim_parts import header_of, parse_part
 
 from loader.schema import EXPORT_COLUMNS
 from loader.simulator import ManualClock, Simulator

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 import requests
-from api_helpers import completed, create, read, url
-from conftest import parse_part
+from sim_api_helpers import completed, create, read, url
+from sim_parts import parse_part
 
 from loader.simulator import ManualClock, Simulator
 

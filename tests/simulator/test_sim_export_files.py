@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from conftest import header_of, parse_part
+from sim_parts import header_of, parse_part
 
 from loader.schema import EXPORT_COLUMNS
 from loader.simulator import UsageGenerator, parts_for_window, write_parts
