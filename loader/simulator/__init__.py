@@ -30,8 +30,9 @@ Refusals: 400 for a bad body (unknown field, missing or malformed start/end, end
 a window over 31 days, start older than the history limit, start or end in the future, bad
 `shared_org_ids`), 401 bad token, 403 a member's (non-admin) token, 404 unknown organization or
 export, 429 over the per-organization limits (sliding windows: POST 10 an hour, GET 10 a
-minute; only accepted requests count; `Retry-After` optional). Checks run in the order: route,
-injected fault, authentication, organization, rate limit, body.
+minute; `Retry-After` optional). Checks run in the order: route, injected fault,
+authentication, organization, rate limit, body. Every request that passes the rate limiter
+counts against it, even one then refused with 400; requests refused with 429 do not count.
 
 Make usage without a server::
 

@@ -1,7 +1,8 @@
 """Sliding-window rate limits per (organization, method), like the real API's.
 
-Only accepted requests use up the budget: a request refused with 429 does not count, so a
-client that waits until the oldest accepted request leaves the window gets through.
+Only requests the limiter accepts use up the budget (even if the body is then refused with
+400); a request refused with 429 does not count, so a client that waits until the oldest
+accepted request leaves the window gets through.
 """
 
 from __future__ import annotations
