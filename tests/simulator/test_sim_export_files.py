@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from sim_parts import header_of, parse_part
+
+from loader.schema import EXPORT_COLUMNS
+from loader.simulator import UsageGenerator, parts_for_window, write_parts
+from loader.simulator.export_files import split_rows
+
+
+@pytest.fixture(scope="module")
+def table() -> pa.Table:
+    gen = UsageGenerator(seed=3, end_date=date(2025, 6, 14), days=30, scale=0.3)
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    end = datetime(2025, 6, 2, 23, 59, 59, tzinfo=UTC)
+    return gen.table([o.id for o in gen.organizations], start, end)
+
+
+def test_parts_have_real_header_nulls_and_formats(table: pa.Table, tmp_path: Path) -> None:
+    parts = write_parts(table, tmp_path, 3)
+    assert len(parts) == 3 and sum(p.rows for p in parts) == table.num_rows
+    for part in parts:
+        data = part.path.read_bytes()
+        assert part.bytes == len(data)
+        assert header_of(data) == list(EXPORT_COLUMNS)
+        assert header_of(data).index("JOB_RUN_NUMBER") < header_of(data).index("JOB_ID")
+    text = gzip.decompress(parts[0].path.read_bytes()).decode()
+    lines = text.splitlines()
+    seat_or_lease = next(line for line in lines[1:] if ",\\N," in line)
+    assert ",\\N,\\N," in seat_or_lease
+    job_line = next(line for line in lines[1:] if ",true," in line or ",false," in line)
+    fields = dict(zip(lines[0].split(","), job_line.split(","), strict=True))
+    assert len(fields["JOB_RUN_STARTED_AT"]) == 23 and fields["JOB_RUN_STARTED_AT"][19] == "."
+    assert len(fields["JOB_RUN_DATE"]) == 10
+    assert fields["IS_WORKFLOW_SUCCESSFUL"] in ("true", "false")
+    assert "e" not in fields["COMPUTE_CREDITS"] and not fields["COMPUTE_CREDITS"].endswith(".0")
+
+
+def test_parts_round_trip(table: pa.Table, tmp_path: Path) -> None:
+    parts = write_parts(table, tmp_path, 2)
+    back = pa.concat_tables([parse_part(p.path.read_bytes()) for p in parts])
+    assert back.num_rows == table.num_rows
+    for name in ("JOB_ID", "PIPELINE_NUMBER", "IS_UNREGISTERED_USER", "JOB_RUN_DATE"):
+        assert back[name].to_pylist() == table[name].to_pylist(), name
+    assert (
+        back["JOB_RUN_STARTED_AT"].cast(pa.timestamp("ms")).to_pylist()
+        == table["JOB_RUN_STARTED_AT"].cast(pa.timestamp("ms")).to_pylist()
+    )
+    assert (
+        back["MEDIAN_CPU_UTILIZATION_PCT"].null_count
+        == table["MEDIAN_CPU_UTILIZATION_PCT"].null_count
+    )
+    total = pc.sum(pc.cast(back["TOTAL_CREDITS"], pa.float64())).as_py()
+    assert total == pytest.approx(float(pc.sum(table["TOTAL_CREDITS"]).as_py()))
+
+
+def test_extra_shuffled_and_missing_columns(table: pa.Table, tmp_path: Path) -> None:
+    extra = write_parts(table, tmp_path / "a", 1, extra_column="NEW_COLUMN")[0].path.read_bytes()
+    assert "NEW_COLUMN" in header_of(extra) and len(header_of(extra)) == len(EXPORT_COLUMNS) + 1
+    shuffled = write_parts(table, tmp_path / "b", 1, shuffle_seed=1)[0].path.read_bytes()
+    assert sorted(header_of(shuffled)) == sorted(EXPORT_COLUMNS)
+    assert header_of(shuffled) != list(EXPORT_COLUMNS)
+    assert parse_part(shuffled)["JOB_ID"].to_pylist() == table["JOB_ID"].to_pylist()
+    missing = write_parts(table, tmp_path / "c", 1, drop_columns=["DLC_CREDITS"])[0]
+    assert "DLC_CREDITS" not in header_of(missing.path.read_bytes())
+
+
+def test_splitting_rules() -> None:
+    assert parts_for_window(1) == 2
+    assert parts_for_window(9) == 8
+    assert parts_for_window(31) <= 32
+    assert split_rows(10, 3) == [(0, 4), (4, 3), (7, 3)]
+    assert split_rows(1, 5) == [(0, 1)]
+    assert split_rows(0, 5) == []
+
+
+def test_empty_table_writes_nothing(tmp_path: Path) -> None:
+    empty = pa.schema(list(EXPORT_COLUMNS.items())).empty_table()
+    assert write_parts(empty, tmp_path, 4) == []
