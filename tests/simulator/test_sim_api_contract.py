@@ -9,11 +9,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import requests
-from sim_api_helpers import assert_matches, completed, create, error_schema_ok, read, url
-from sim_parts import header_of, parse_part
 
 from loader.schema import EXPORT_COLUMNS
 from loader.simulator import ManualClock, Simulator
+from tests.simulator.sim_api_helpers import (
+    assert_matches,
+    completed,
+    create,
+    error_schema_ok,
+    read,
+    url,
+)
+from tests.simulator.sim_parts import header_of, parse_part
 
 WEEK = ("2025-06-01T00:00:00Z", "2025-06-09T23:59:59Z")
 

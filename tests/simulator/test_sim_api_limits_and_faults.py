@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 import requests
-from sim_api_helpers import completed, create, read, url
-from sim_parts import parse_part
 
 from loader.simulator import ManualClock, Simulator
+from tests.simulator.sim_api_helpers import completed, create, read, url
+from tests.simulator.sim_parts import parse_part
 
 WEEK = ("2025-06-01T00:00:00Z", "2025-06-09T23:59:59Z")
 

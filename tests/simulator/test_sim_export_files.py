@@ -7,11 +7,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from sim_parts import header_of, parse_part
 
 from loader.schema import EXPORT_COLUMNS
 from loader.simulator import UsageGenerator, parts_for_window, write_parts
 from loader.simulator.export_files import split_rows
+from tests.simulator.sim_parts import header_of, parse_part
 
 
 @pytest.fixture(scope="module")
