@@ -1,37 +1,37 @@
 """circleci-costs loader: the CircleCI Usage Export as a dlt source.
 
 `usage_export` wires the two resources together. The API path (`loader.api_load`) calls it
-once per completed export window with the parts it downloaded, then once more with that
-window's ledger row; the files path (`python -m loader files`) calls it with files on disk.
-Both go through the same reader and the same merge.
+once per completed export window with the parts it downloaded and that window's ledger row;
+the files path (`python -m loader files`) calls it with files on disk. Both go through the
+same reader and the same merge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import dlt
 from dlt.extract.resource import DltResource
 
 from loader.ledger import WindowRecord
-from loader.resources import RowCount, export_windows, usage_job_runs
+from loader.resources import ExportParts, RowCount, export_windows, usage_job_runs
 
 
 @dlt.source(name="circleci", max_table_nesting=0)
 def usage_export(
-    exports: Sequence[Sequence[Path]] = (),
+    exports: Sequence[ExportParts] = (),
     windows: Sequence[WindowRecord] = (),
     count: RowCount | None = None,
 ) -> Sequence[DltResource]:
     """The usage export source.
 
     Args:
-        exports: Export files grouped by export (one group per window or folder).
-        windows: Ledger rows to record.
+        exports: Export files grouped by export (one group per window or folder), each with
+            the ledger row to commit along with its rows, if any.
+        windows: Ledger rows to record on their own (export jobs created, windows failed).
         count: Filled with the rows and files read from `exports`.
     """
     return (usage_job_runs(exports, count), export_windows(windows))
 
 
-__all__ = ["usage_export", "RowCount", "WindowRecord"]
+__all__ = ["usage_export", "ExportParts", "RowCount", "WindowRecord"]

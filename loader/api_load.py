@@ -25,11 +25,12 @@ from loader.exports import (
     RunOutcome,
     WindowTask,
 )
-from loader.ledger import COMPLETED, CREATED, WindowRecord, read_ledger
+from loader.ledger import COMPLETED, CREATED, PLANNED, WindowRecord, read_ledger
 from loader.ledger import FAILED as LEDGER_FAILED
+from loader.ledger import SKIPPED as LEDGER_SKIPPED
 from loader.pipeline import create_pipeline, finish_pending, run
 from loader.progress import Progress
-from loader.resources import RowCount
+from loader.resources import ExportParts
 from loader.windows import plan_windows
 
 log = logging.getLogger("loader")
@@ -116,9 +117,12 @@ def load_from_api(
         clock=clock,
     )
     tasks: list[WindowTask] = []
+    planned: list[WindowRecord] = []
+    known = {(r.org_id, r.window_start, r.window_end) for r in ledger}
     assert config.org_ids
     for org_id in config.org_ids:
         mine = [r for r in ledger if r.org_id == org_id]
+        wanted = [r.window_start for r in mine if r.state != LEDGER_SKIPPED]
         client.post_budget(org_id).preload(
             r.created_at.timestamp() for r in mine if r.created_at is not None
         )
@@ -128,6 +132,7 @@ def load_from_api(
             loaded,
             start=start,
             end=end,
+            since=min(wanted) if wanted else None,
             backfill_months=config.backfill_months,
             lag_days=config.reexport_lag_days,
             max_days=config.max_window_days,
@@ -136,6 +141,15 @@ def load_from_api(
         org_tasks = [WindowTask(org_id, window) for window in plan.windows]
         _resume_pending(org_tasks, mine, now, clock)
         tasks.extend(org_tasks)
+        planned.extend(
+            _record(t, PLANNED, source)
+            for t in org_tasks
+            if (org_id, t.window.start, t.window.end) not in known
+        )
+    if planned:
+        # Remember the whole plan first: a run stopped before its oldest windows leaves
+        # them as gaps that the next run fills.
+        run(pipeline, usage_export(windows=planned))
 
     if not tasks:
         log.info("Nothing to export: every day up to the end of yesterday (UTC) is loaded.")
@@ -145,15 +159,12 @@ def load_from_api(
         run(pipeline, usage_export(windows=records))
 
     def on_ready(task: WindowTask, parts: list[Path]) -> int:
-        count = RowCount()
-        if parts:
-            run(pipeline, usage_export(exports=[parts], count=count))
-        task.rows, task.parts = count.rows, len(parts)
         record = _record(task, COMPLETED, source)
         record.loaded_at = datetime.fromtimestamp(clock(), UTC)
-        run(pipeline, usage_export(windows=[record]))
-        log.info("Loaded %s: %d part(s), %s rows", task.describe(), len(parts), f"{count.rows:,}")
-        return count.rows
+        run(pipeline, usage_export(exports=[ExportParts(parts, record)]))
+        task.rows, task.parts = record.rows or 0, len(parts)
+        log.info("Loaded %s: %d part(s), %s rows", task.describe(), len(parts), f"{task.rows:,}")
+        return task.rows
 
     settings = RunnerSettings(
         max_in_flight=config.max_in_flight,
@@ -179,14 +190,23 @@ def load_from_api(
             clock=clock,
         )
         outcome = runner.run()
-    failures = [t for t in outcome.tasks if t.state in (FAILED, SKIPPED) and t.error]
-    if failures:
-        run(
-            pipeline,
-            usage_export(
-                windows=[_record(t, LEDGER_FAILED, source) for t in failures if t.state == FAILED]
-            ),
+    outcomes = [_record(t, LEDGER_FAILED, source) for t in outcome.with_state(FAILED)]
+    outcomes += [_record(t, LEDGER_SKIPPED, source) for t in outcome.with_state(SKIPPED)]
+    outcomes += [
+        WindowRecord(
+            t.org_id,
+            t.original_start,
+            t.window.end,
+            None,
+            LEDGER_SKIPPED,
+            error_reason=f"older than CircleCI keeps; loaded from {t.window.start:%Y-%m-%d}",
+            source=source,
         )
+        for t in outcome.tasks
+        if t.original_start is not None
+    ]
+    if outcomes:
+        run(pipeline, usage_export(windows=outcomes))
     return LoadSummary(
         outcome=outcome,
         rows=sum(t.rows for t in outcome.tasks),
@@ -206,7 +226,7 @@ def _record(task: WindowTask, state: str, source: str) -> WindowRecord:
         parts=task.parts if state == COMPLETED else None,
         rows=task.rows if state == COMPLETED else None,
         attempts=task.attempts,
-        error_reason=task.error if state == LEDGER_FAILED else None,
+        error_reason=task.error if state in (LEDGER_FAILED, LEDGER_SKIPPED) else None,
         source=source,
         created_at=task.created_at,
     )

@@ -49,6 +49,8 @@ ONE_YEAR = timedelta(days=365)
 # Waits shorter than this are sat out even with no_wait: stopping would cost more than waiting.
 SHORT_WAIT_SECONDS = 60.0
 MAX_PART_ATTEMPTS = 4
+# Never spin: a wait rounded down to nothing would poll the budgets in a busy loop.
+MIN_SLEEP_SECONDS = 0.01
 
 
 @dataclass
@@ -171,7 +173,7 @@ class ExportRunner:
                     return RunOutcome(self.tasks, stopped_early=True, resume_at=resume_at)
                 self._wait_with_countdown(wait, resume_at)
             else:
-                self._sleep(max(0.0, min(wait, 5.0)))
+                self._sleep(min(max(wait, MIN_SLEEP_SECONDS), 5.0))
 
     def _in_flight(self, org_id: str) -> int:
         return sum(1 for t in self.tasks if t.org_id == org_id and t.state == EXPORTING)
@@ -308,7 +310,7 @@ class ExportRunner:
             task.error = None
         except (_PartLost, FileFormatError) as lost:
             task.state = FAILED
-            task.error = str(lost)
+            task.error = str(lost).replace(f"{folder}/", "")
             log.error("%s: %s", task.describe(), task.error)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from loader import usage_export
 from loader.csv_reader import find_export_files
 from loader.pipeline import create_pipeline, finish_pending, run
-from loader.resources import RowCount
+from loader.resources import ExportParts, RowCount
 
 log = logging.getLogger("loader")
 
@@ -36,7 +36,7 @@ def load_files(paths: list[str | Path], db_path: Path) -> FilesSummary:
     """
     started = time.monotonic()
     files = find_export_files(paths)
-    exports = [list(group) for _, group in groupby(files, key=lambda p: p.parent)]
+    exports = [ExportParts(list(group)) for _, group in groupby(files, key=lambda p: p.parent)]
     log.info("Loading %d file(s) into %s", len(files), db_path)
     pipeline = create_pipeline(db_path)
     finish_pending(pipeline)

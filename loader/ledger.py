@@ -3,9 +3,13 @@
 One row per (organization, window): the export job that produced it, its state, how many
 parts and rows it held and when it was loaded. The planner reads it to know which days are
 loaded; a window is marked `completed` only after its rows are committed, so the ledger never
-claims data the database does not hold. Rows in state `created` remember export jobs whose
-results were not collected yet, so a later run can collect them instead of spending another
-POST of the hourly budget.
+claims data the database does not hold.
+
+States: `planned` (a run set out to load it: a backfill stopped early is completed by the
+next run), `created` (an export job exists whose results were not collected yet: a later run
+collects it instead of spending another POST of the hourly budget), `completed`, `failed`
+(with CircleCI's `error_reason`; the next run tries again) and `skipped` (older than CircleCI
+keeps; never tried again).
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from loader.schema import TIMESTAMP
 from loader.settings import USAGE_TABLE, WINDOWS_TABLE
 from loader.windows import Window
 
-COMPLETED = "completed"
+PLANNED = "planned"
 CREATED = "created"
+COMPLETED = "completed"
 FAILED = "failed"
+SKIPPED = "skipped"
 
 LEDGER_SCHEMA = pa.schema(
     [

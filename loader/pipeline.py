@@ -69,15 +69,25 @@ def run(pipeline: dlt.Pipeline, source: Any) -> None:
     try:
         pipeline.run(source)
     except PipelineStepFailed as error:
-        root = error.__cause__ or error.__context__
-        if isinstance(root, LoaderError):
-            raise root from None
+        for link in _chain(error):
+            if isinstance(link, LoaderError):
+                raise link from None
         raise LoaderError(f"Loading failed at the {error.step} step: {cause(error)}") from None
 
 
+def _chain(error: BaseException) -> list[BaseException]:
+    links: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in links:
+        links.append(current)
+        current = current.__cause__ or current.__context__
+    return links
+
+
 def cause(error: BaseException) -> str:
-    """The innermost message of a chain of exceptions, on one line."""
-    while error.__cause__ is not None or error.__context__ is not None:
-        error = error.__cause__ or error.__context__  # type: ignore[assignment]
-    text = " ".join(str(error).split())
-    return text[:300] or type(error).__name__
+    """The message of the innermost meaningful exception in a chain, on one line."""
+    for link in reversed(_chain(error)):
+        text = " ".join(str(link).split())
+        if text and not isinstance(link, StopIteration | GeneratorExit):
+            return text[:300]
+    return type(error).__name__

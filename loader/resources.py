@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dlt
 import pyarrow as pa
@@ -43,24 +44,47 @@ class RowCount:
             )
 
 
-def usage_job_runs(exports: Sequence[Sequence[Path]], count: RowCount | None = None) -> DltResource:
+WINDOW_KEY = ("org_id", "window_start", "window_end")
+
+
+@dataclass
+class ExportParts:
+    """The files of one export, and the ledger row to commit with them (API path)."""
+
+    files: Sequence[Path]
+    record: WindowRecord | None = None
+
+
+def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None) -> DltResource:
     """Usage rows of export files, merged on `usage_row_id`.
 
     Args:
         exports: Files grouped by export: the parts of one export share one row-id assigner,
-            so identical job-less rows inside an export stay distinct.
+            so identical job-less rows inside an export stay distinct. An export that carries
+            a ledger row gets it written after its last row, with its row count, into
+            `export_windows` in the same load package: a window's rows and its ledger row
+            commit together.
         count: Filled with the number of rows and files read.
     """
     tally = count if count is not None else RowCount()
+    window_hints = dlt.mark.make_hints(
+        table_name=WINDOWS_TABLE, write_disposition="merge", primary_key=list(WINDOW_KEY)
+    )
 
-    def rows() -> Iterator[pa.Table]:
-        for files in exports:
+    def rows() -> Iterator[Any]:
+        for export in exports:
             row_ids = RowIdAssigner()
-            for path in files:
+            rows_in_export = 0
+            for path in export.files:
                 for table in read_export_file(path, row_ids):
+                    rows_in_export += table.num_rows
                     tally.rows += table.num_rows
                     yield table
                 tally.file_done(path)
+            if export.record is not None:
+                export.record.rows = rows_in_export
+                export.record.parts = len(export.files)
+                yield dlt.mark.with_hints(to_arrow([export.record]), window_hints)
 
     return dlt.resource(
         rows,
@@ -81,5 +105,5 @@ def export_windows(records: Sequence[WindowRecord]) -> DltResource:
         rows,
         name=WINDOWS_TABLE,
         write_disposition="merge",
-        primary_key=("org_id", "window_start", "window_end"),
+        primary_key=list(WINDOW_KEY),
     )

@@ -139,6 +139,7 @@ def plan_windows(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
+    since: datetime | None = None,
     backfill_months: int,
     lag_days: int,
     max_days: int = MAX_WINDOW_DAYS,
@@ -148,6 +149,8 @@ def plan_windows(
     Args:
         now: The current time (UTC); nothing at or after it is requested.
         loaded: Windows already loaded for this organization (from the ledger).
+        since: The start of the history earlier runs set out to load (the ledger's oldest
+            planned window), so a backfill stopped before its oldest windows is completed.
         start: Explicit start (`--start`), aligned down to a UTC midnight.
         end: Explicit end (`--end`), aligned up to a UTC midnight, then clamped to `now`.
         backfill_months: History to load when nothing is loaded yet.
@@ -157,8 +160,8 @@ def plan_windows(
     Returns:
         The plan. With explicit dates it covers exactly them. On a first run it is a backfill
         of `backfill_months` up to the end of yesterday. Later it fills any gap left since
-        the first loaded day (an interrupted backfill, a failed window) and re-exports the
-        last complete day minus `lag_days` up to the end of yesterday.
+        `since` or the first loaded day (an interrupted backfill, a failed window) and
+        re-exports from the last complete day minus `lag_days` to the end of yesterday.
     """
     now = now.astimezone(UTC)
     today = floor_day(now)
@@ -174,7 +177,7 @@ def plan_windows(
         return Plan(split(span, max_days), True, f"first run: backfill {backfill_months} months")
 
     covered = merge(loaded)
-    first_loaded = covered[0].start
+    first_loaded = min(covered[0].start, since) if since is not None else covered[0].start
     last_complete = min(floor_day(max(w.end for w in covered)), today)
     tail_start = max(first_loaded, last_complete - timedelta(days=lag_days))
     wanted = subtract(Window(first_loaded, today), covered) if first_loaded < today else []

@@ -388,6 +388,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "circleci-usage-simulator"
     timeout = 60
+    # Headers and body go out in separate writes; with Nagle's algorithm each response would
+    # wait for the client's delayed ACK (about 40 ms), which real object stores do not do.
+    disable_nagle_algorithm = True
 
     @property
     def sim(self) -> Simulator:
