@@ -19,7 +19,9 @@ usage_days as (
     select
         org_id,
         usage_date,
-        count(*) as usage_rows
+        max(org_name) as org_name,
+        count(*) as usage_rows,
+        sum(total_credits) as total_credits
 
     from job_runs
     group by org_id, usage_date
@@ -32,7 +34,9 @@ candidate_prices as (
     select
         usage_days.org_id,
         usage_days.usage_date,
+        usage_days.org_name,
         usage_days.usage_rows,
+        usage_days.total_credits,
         credit_prices.price_key,
         credit_prices.is_org_price,
         credit_prices.price_per_credit,
@@ -64,7 +68,9 @@ final as (
     select
         org_id,
         usage_date,
+        org_name,
         usage_rows,
+        total_credits,
         price_key,
         is_org_price,
         price_per_credit,

@@ -1,0 +1,35 @@
+-- Every row of credit_prices.csv has a price per credit above zero and a 3-letter currency.
+{% set problems %}
+with
+
+credit_prices as (
+
+    select * from {{ ref('stg_seeds__credit_prices') }}
+
+),
+
+checks as (
+
+    select
+        credit_prices.*,
+        case
+            when price_per_credit is null then 'has no price_per_credit'
+            when price_per_credit <= 0 then 'has price_per_credit '
+                || cast(price_per_credit as {{ dbt.type_string() }}) || ': a price must be above 0'
+            when currency is null then 'has no currency: give an ISO 4217 code such as USD'
+            when length(currency) <> 3 then 'has currency "' || currency
+                || '": give a 3-letter ISO 4217 code such as USD'
+        end as failure
+
+    from credit_prices
+
+)
+
+select
+    'credit_prices.csv row ' || {{ credit_price_label('checks') }} || ' ' || failure as problem,
+    price_key
+
+from checks
+where failure is not null
+{% endset %}
+{{ report_problems(problems) }}
