@@ -68,13 +68,19 @@ def write_seeds(folder: Path, credit_prices: str) -> Path:
     return folder
 
 
-def run_dbt(args: list[str], *, db: Path, seeds: Path, work: Path) -> DbtRun:
-    """Run `dbt <args>` from the repository root against `db`, with `seeds` as the seed folder."""
+def run_dbt(
+    args: list[str], *, db: Path, seeds: Path, work: Path, relative_seeds: bool = True
+) -> DbtRun:
+    """Run `dbt <args>` from the repository root against `db`, with `seeds` as the seed folder.
+
+    The seed folder is passed relative to dbt_project/, as the project requires (an absolute
+    seed path makes dbt overwrite the CSV with SQL; the project refuses one).
+    """
     work.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "CIRCLECI_COSTS_DB": str(db),
-        "CIRCLECI_COSTS_SEEDS": str(seeds),
+        "CIRCLECI_COSTS_SEEDS": os.path.relpath(seeds, PROJECT_DIR) if relative_seeds else str(seeds),
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
