@@ -80,14 +80,23 @@ def run_dbt(
     env = {
         **os.environ,
         "CIRCLECI_COSTS_DB": str(db),
-        "CIRCLECI_COSTS_SEEDS": os.path.relpath(seeds, PROJECT_DIR) if relative_seeds else str(seeds),
+        "CIRCLECI_COSTS_SEEDS": os.path.relpath(seeds, PROJECT_DIR)
+        if relative_seeds
+        else str(seeds),
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
         "DO_NOT_TRACK": "1",
     }
-    command = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
     results_file = work / "target" / "run_results.json"
     results = {}

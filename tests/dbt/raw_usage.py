@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -38,35 +38,53 @@ ORG_A, ORG_B = ORGS
 
 # project -> (org, {workflow: [(job, resource class, executor, os, credits per minute)]})
 PROJECTS: dict[str, tuple[str, dict[str, list[tuple[str, str, str, str, int]]]]] = {
-    "api": (ORG_A, {
-        "build-and-test": [
-            ("lint", "small", "docker", "linux", 5),
-            ("unit-tests", "medium", "docker", "linux", 10),
-            ("integration-tests", "large", "machine", "linux", 20),
-        ],
-        "deploy": [("deploy", "medium", "docker", "linux", 10)],
-    }),
-    "web": (ORG_A, {
-        "ci": [
-            ("build", "medium+", "docker", "linux", 15),
-            ("e2e", "xlarge", "docker", "linux", 40),
-        ],
-    }),
-    "ios-app": (ORG_A, {
-        "ios": [("build-ios", "macos.m1.medium.gen1", "macos", "macos", 150)],
-    }),
-    "infra": (ORG_A, {
-        "plan-apply": [("terraform", "arm.medium", "machine", "linux", 10)],
-    }),
-    "data-pipeline": (ORG_B, {
-        "main": [
-            ("test", "medium", "docker", "linux", 10),
-            ("package", "windows.medium", "windows", "windows", 40),
-        ],
-    }),
-    "ml": (ORG_B, {
-        "train": [("train", "gpu.nvidia.small", "machine", "linux", 160)],
-    }),
+    "api": (
+        ORG_A,
+        {
+            "build-and-test": [
+                ("lint", "small", "docker", "linux", 5),
+                ("unit-tests", "medium", "docker", "linux", 10),
+                ("integration-tests", "large", "machine", "linux", 20),
+            ],
+            "deploy": [("deploy", "medium", "docker", "linux", 10)],
+        },
+    ),
+    "web": (
+        ORG_A,
+        {
+            "ci": [
+                ("build", "medium+", "docker", "linux", 15),
+                ("e2e", "xlarge", "docker", "linux", 40),
+            ],
+        },
+    ),
+    "ios-app": (
+        ORG_A,
+        {
+            "ios": [("build-ios", "macos.m1.medium.gen1", "macos", "macos", 150)],
+        },
+    ),
+    "infra": (
+        ORG_A,
+        {
+            "plan-apply": [("terraform", "arm.medium", "machine", "linux", 10)],
+        },
+    ),
+    "data-pipeline": (
+        ORG_B,
+        {
+            "main": [
+                ("test", "medium", "docker", "linux", 10),
+                ("package", "windows.medium", "windows", "windows", 40),
+            ],
+        },
+    ),
+    "ml": (
+        ORG_B,
+        {
+            "train": [("train", "gpu.nvidia.small", "machine", "linux", 160)],
+        },
+    ),
 }
 
 STATUSES = np.array(["success", "failed", "canceled", "infrastructure_fail", "timedout"])
@@ -94,12 +112,10 @@ def usage_rows(*, seed: int = 20261125, pipelines: int = 1300) -> list[dict[str,
         org_id, workflows = PROJECTS[project]
         day = FIRST_DAY + timedelta(days=int(rng.choice(days, p=day_weights)))
         # a few pipelines start in the last minutes of a UTC day
-        second = int(rng.integers(86_400 - 600, 86_400)) if p % 40 == 0 else int(
-            rng.integers(0, 86_400)
+        second = (
+            int(rng.integers(86_400 - 600, 86_400)) if p % 40 == 0 else int(rng.integers(0, 86_400))
         )
-        created = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(
-            seconds=second
-        )
+        created = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=second)
         pipeline_numbers[project] = pipeline_numbers.get(project, 0) + 1
         pipeline_id = _uid("pipeline", p)
         trigger = str(rng.choice(TRIGGERS, p=[0.8, 0.1, 0.1]))
@@ -118,7 +134,9 @@ def usage_rows(*, seed: int = 20261125, pipelines: int = 1300) -> list[dict[str,
                 network = _credits(rng.random() * 3) if rng.random() < 0.2 else _credits(0)
                 storage = _credits(rng.random() * 2) if rng.random() < 0.1 else _credits(0)
                 queued = start
-                started = None if never_started else queued + timedelta(seconds=int(rng.integers(1, 20)))
+                started = (
+                    None if never_started else queued + timedelta(seconds=int(rng.integers(1, 20)))
+                )
                 stopped = None if started is None else started + timedelta(seconds=seconds)
                 start = stopped or start
                 measured = seconds >= 15
@@ -134,46 +152,56 @@ def usage_rows(*, seed: int = 20261125, pipelines: int = 1300) -> list[dict[str,
                     "IPRANGES_CREDITS": _credits(0),
                 }
                 credits["TOTAL_CREDITS"] = sum(credits.values(), Decimal(0))
-                workflow_rows.append({
-                    "ORGANIZATION_ID": org_id,
-                    "ORGANIZATION_NAME": ORGS[org_id],
-                    "ORGANIZATION_CREATED_DATE": date(2019, 3, 1),
-                    "PROJECT_ID": _uid("project", project),
-                    "PROJECT_NAME": project,
-                    "PROJECT_CREATED_DATE": date(2020, 1, 15),
-                    "LAST_BUILD_FINISHED_AT": datetime(2026, 10, 31, 23, 0, tzinfo=timezone.utc),
-                    "VCS_NAME": "github",
-                    "VCS_URL": f"https://github.com/{ORGS[org_id]}/{project}",
-                    "VCS_BRANCH": branch,
-                    "PIPELINE_ID": pipeline_id,
-                    "PIPELINE_CREATED_AT": created,
-                    "PIPELINE_NUMBER": pipeline_numbers[project],
-                    "IS_UNREGISTERED_USER": False,
-                    "PIPELINE_TRIGGER_SOURCE": trigger,
-                    "PIPELINE_TRIGGER_USER_ID": _uid("user", p % 17),
-                    "WORKFLOW_ID": workflow_id,
-                    "WORKFLOW_NAME": workflow,
-                    "JOB_NAME": job,
-                    "JOB_RUN_NUMBER": p * 10 + j,
-                    "JOB_ID": job_id,
-                    # the export's own date column: the UTC day the job was queued
-                    "JOB_RUN_DATE": queued.date(),
-                    "JOB_RUN_QUEUED_AT": queued,
-                    "JOB_RUN_STARTED_AT": started,
-                    "JOB_RUN_STOPPED_AT": stopped,
-                    "JOB_BUILD_STATUS": status,
-                    "RESOURCE_CLASS": resource_class,
-                    "OPERATING_SYSTEM": os_name,
-                    "EXECUTOR": executor,
-                    "PARALLELISM": parallelism,
-                    "JOB_RUN_SECONDS": seconds,
-                    "MEDIAN_CPU_UTILIZATION_PCT": float(rng.uniform(5, 90)) if measured else None,
-                    "MAX_CPU_UTILIZATION_PCT": float(rng.uniform(50, 100)) if measured else None,
-                    "MEDIAN_RAM_UTILIZATION_PCT": float(rng.uniform(5, 70)) if measured else None,
-                    "MAX_RAM_UTILIZATION_PCT": float(rng.uniform(30, 100)) if measured else None,
-                    **credits,
-                    ROW_ID_COLUMN: job_id,
-                })
+                workflow_rows.append(
+                    {
+                        "ORGANIZATION_ID": org_id,
+                        "ORGANIZATION_NAME": ORGS[org_id],
+                        "ORGANIZATION_CREATED_DATE": date(2019, 3, 1),
+                        "PROJECT_ID": _uid("project", project),
+                        "PROJECT_NAME": project,
+                        "PROJECT_CREATED_DATE": date(2020, 1, 15),
+                        "LAST_BUILD_FINISHED_AT": datetime(2026, 10, 31, 23, 0, tzinfo=UTC),
+                        "VCS_NAME": "github",
+                        "VCS_URL": f"https://github.com/{ORGS[org_id]}/{project}",
+                        "VCS_BRANCH": branch,
+                        "PIPELINE_ID": pipeline_id,
+                        "PIPELINE_CREATED_AT": created,
+                        "PIPELINE_NUMBER": pipeline_numbers[project],
+                        "IS_UNREGISTERED_USER": False,
+                        "PIPELINE_TRIGGER_SOURCE": trigger,
+                        "PIPELINE_TRIGGER_USER_ID": _uid("user", p % 17),
+                        "WORKFLOW_ID": workflow_id,
+                        "WORKFLOW_NAME": workflow,
+                        "JOB_NAME": job,
+                        "JOB_RUN_NUMBER": p * 10 + j,
+                        "JOB_ID": job_id,
+                        # the export's own date column: the UTC day the job was queued
+                        "JOB_RUN_DATE": queued.date(),
+                        "JOB_RUN_QUEUED_AT": queued,
+                        "JOB_RUN_STARTED_AT": started,
+                        "JOB_RUN_STOPPED_AT": stopped,
+                        "JOB_BUILD_STATUS": status,
+                        "RESOURCE_CLASS": resource_class,
+                        "OPERATING_SYSTEM": os_name,
+                        "EXECUTOR": executor,
+                        "PARALLELISM": parallelism,
+                        "JOB_RUN_SECONDS": seconds,
+                        "MEDIAN_CPU_UTILIZATION_PCT": float(rng.uniform(5, 90))
+                        if measured
+                        else None,
+                        "MAX_CPU_UTILIZATION_PCT": float(rng.uniform(50, 100))
+                        if measured
+                        else None,
+                        "MEDIAN_RAM_UTILIZATION_PCT": float(rng.uniform(5, 70))
+                        if measured
+                        else None,
+                        "MAX_RAM_UTILIZATION_PCT": float(rng.uniform(30, 100))
+                        if measured
+                        else None,
+                        **credits,
+                        ROW_ID_COLUMN: job_id,
+                    }
+                )
             stopped_at = max(
                 (r["JOB_RUN_STOPPED_AT"] for r in workflow_rows if r["JOB_RUN_STOPPED_AT"]),
                 default=None,
@@ -214,7 +242,7 @@ def seat_rows() -> list[dict[str, object]]:
 
 
 def row_hash(row: dict[str, object]) -> str:
-    """A deterministic id for a row without JOB_ID (the loader has its own; any stable hash will do)."""
+    """A deterministic id for a row without JOB_ID (the loader has its own; any stable one does)."""
     text = "|".join("" if row.get(c) is None else str(row[c]) for c in EXPORT_COLUMNS)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -231,12 +259,15 @@ def arrow_table(rows: list[dict[str, object]]) -> pa.Table:
     return pa.table(columns)
 
 
-def make_raw_usage(con: duckdb.DuckDBPyConnection, *, seed: int = 20261125,
-                   pipelines: int = 1300) -> int:
+def make_raw_usage(
+    con: duckdb.DuckDBPyConnection, *, seed: int = 20261125, pipelines: int = 1300
+) -> int:
     """Create `circleci_raw.usage_job_runs` in `con` and return its row count."""
     table = arrow_table(usage_rows(seed=seed, pipelines=pipelines))
     con.execute("create schema if not exists circleci_raw")
     con.register("generated_usage", table)
-    con.execute("create or replace table circleci_raw.usage_job_runs as select * from generated_usage")
+    con.execute(
+        "create or replace table circleci_raw.usage_job_runs as select * from generated_usage"
+    )
     con.unregister("generated_usage")
     return table.num_rows

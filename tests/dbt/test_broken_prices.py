@@ -111,16 +111,27 @@ def test_usage_days_without_a_price_are_named(gappy_run: DbtRun) -> None:
     by_org = {p.split()[1]: p for p in problems}
     assert by_org.keys() == {ORG_A, ORG_B}
     acme, globex = by_org[ORG_A], by_org[ORG_B]
-    assert "(acme)" in acme and "day(s) that no credit price covers: 2025-10-01..2025-10-02, 2026-04-01..2026-04-04, 2026-10-21" in acme
+    assert (
+        "(acme)" in acme
+        and "day(s) that no credit price covers: "
+        "2025-10-01..2025-10-02, 2026-04-01..2026-04-04, 2026-10-21"
+        in acme
+    )
     assert "add a row to credit_prices.csv that covers them" in acme
     # globex's own price covers April and after: only the first two days are missing
-    assert "(globex) has usage on 2 day(s) that no credit price covers: 2025-10-01..2025-10-02 (" in globex
+    assert (
+        "(globex) has usage on 2 day(s) that no credit price covers: 2025-10-01..2025-10-02 ("
+        in globex
+    )
 
 
 def test_an_absolute_seed_path_is_refused_before_it_is_overwritten(tmp_path: Path) -> None:
     # dbt writes a seed's SQL to target/run/<project>/<seed path>: for an absolute path that
     # is the CSV itself (dbt-core issue 7373). The project stops first.
-    prices = "org_id,price_per_credit,currency,effective_from,effective_until,note\n,0.0006,USD,2015-01-01,,list\n"
+    prices = (
+        "org_id,price_per_credit,currency,effective_from,effective_until,note\n"
+        ",0.0006,USD,2015-01-01,,list\n"
+    )
     seeds = write_seeds(tmp_path / "seeds", prices)
     run = run_dbt(
         ["seed"], db=tmp_path / "db.duckdb", seeds=seeds, work=tmp_path, relative_seeds=False

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -19,7 +19,16 @@ import duckdb
 import pytest
 from conftest import TEST_PRICES, Build
 
-CREDIT_TYPES = ["compute", "dlc", "user", "storage", "network", "lease", "lease_overage", "ipranges"]
+CREDIT_TYPES = [
+    "compute",
+    "dlc",
+    "user",
+    "storage",
+    "network",
+    "lease",
+    "lease_overage",
+    "ipranges",
+]
 FAILED = {"failed", "infrastructure_fail", "timedout"}
 LIST_PRICE = Decimal("0.0006")
 
@@ -63,7 +72,7 @@ def expected_rows(build: Build) -> dict[str, dict[str, Any]]:
     out = {}
     for raw in rows:
         started = raw["job_run_started_at"]
-        day = started.astimezone(timezone.utc).date() if started else raw["job_run_date"]
+        day = started.astimezone(UTC).date() if started else raw["job_run_date"]
         price = price_for(prices, raw["organization_id"], day)
         assert price is not None
         row = {
@@ -101,10 +110,13 @@ def test_every_node_passes(build: Build) -> None:
 
 
 def test_schemas_are_not_prefixed(build: Build) -> None:
-    tables = query(build.db, """
+    tables = query(
+        build.db,
+        """
         select table_schema, table_name from information_schema.tables
         where table_schema not in ('circleci_raw')
-    """)
+    """,
+    )
     where = {(t["table_schema"], t["table_name"]) for t in tables}
     assert ("seeds", "credit_prices") in where
     assert ("staging", "stg_circleci__job_runs") in where
@@ -138,19 +150,25 @@ def test_fact_prices_every_row_like_the_reference(build: Build, expected_rows: d
 def test_costs_are_exact_decimals(build: Build) -> None:
     types = {
         r["column_name"]: r["data_type"]
-        for r in query(build.db, """
+        for r in query(
+            build.db,
+            """
             select column_name, data_type from information_schema.columns
             where table_schema = 'marts' and table_name = 'fct_job_run_costs'
-        """)
+        """,
+        )
     }
     assert types["total_cost"] == "DECIMAL(38,18)"
     assert types["total_credits"] == "DECIMAL(38,9)"
     assert types["price_per_credit"] == "DECIMAL(18,9)"
     # and some costs really need the 18 decimals (fractional network credits x price)
-    [row] = query(build.db, """
+    [row] = query(
+        build.db,
+        """
         select count(*) as n from marts.fct_job_run_costs
         where network_cost <> round(network_cost, 9)
-    """)
+    """,
+    )
     assert row["n"] > 0
 
 
@@ -175,7 +193,10 @@ def test_daily_mart_matches_the_reference(build: Build, expected_rows: dict) -> 
     with localcontext() as ctx:
         ctx.prec = 60
         want = _sum_by(expected_rows, lambda r: tuple(r[k] for k in grain))
-    got = {tuple(r[k] for k in grain): r for r in query(build.db, "select * from marts.agg_daily_costs")}
+    got = {
+        tuple(r[k] for k in grain): r
+        for r in query(build.db, "select * from marts.agg_daily_costs")
+    }
     assert got.keys() == want.keys()
     bad = [
         (key, measure, got[key][measure], value)
@@ -212,7 +233,9 @@ def test_monthly_mart_matches_the_reference(build: Build, expected_rows: dict) -
         assert row["previous_month_total_cost"] == before, (month, org, project)
         assert row["total_cost_change"] == now - before
         if before:
-            assert row["total_cost_change_pct"] == pytest.approx(float((now - before) / before * 100), abs=0.006)
+            assert row["total_cost_change_pct"] == pytest.approx(
+                float((now - before) / before * 100), abs=0.006
+            )
         else:
             assert row["total_cost_change_pct"] is None
     last_day = max(r["usage_date"] for r in expected_rows.values())
@@ -222,12 +245,15 @@ def test_monthly_mart_matches_the_reference(build: Build, expected_rows: dict) -
 
 
 def test_totals_agree_to_the_cent_everywhere(build: Build, expected_rows: dict) -> None:
-    [totals] = query(build.db, """
+    [totals] = query(
+        build.db,
+        """
         select
             (select sum(total_cost) from marts.fct_job_run_costs) as fact,
             (select sum(total_cost) from marts.agg_daily_costs) as daily,
             (select sum(total_cost) from marts.agg_monthly_costs) as monthly
-    """)
+    """,
+    )
     with localcontext() as ctx:
         ctx.prec = 60
         reference = sum((r["total_cost"] for r in expected_rows.values()), Decimal(0))
@@ -242,10 +268,13 @@ def test_every_mart_column_is_documented_and_money_has_a_currency(build: Build) 
         assert "one row per" in node["description"].lower(), name
         columns = [
             r["column_name"]
-            for r in query(build.db, f"""
+            for r in query(
+                build.db,
+                f"""
                 select column_name from information_schema.columns
                 where table_schema = 'marts' and table_name = '{name}' order by ordinal_position
-            """)
+            """,
+            )
         ]
         documented = node["columns"]
         assert set(columns) == set(documented), (name, set(columns) ^ set(documented))

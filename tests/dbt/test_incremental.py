@@ -21,7 +21,9 @@ import pytest
 from conftest import TEST_PRICES, Build, DbtRun, copy_db, run_dbt, write_seeds
 from raw_usage import ORG_A, ORG_B
 
-BACKDATED_PRICES = TEST_PRICES + f"{ORG_A},0.0003,USD,2025-11-01,2025-11-30,acme back-dated November\n"
+BACKDATED_PRICES = (
+    TEST_PRICES + f"{ORG_A},0.0003,USD,2025-11-01,2025-11-30,acme back-dated November\n"
+)
 
 
 def _fact(db: Path) -> dict[str, dict[str, Any]]:
@@ -42,15 +44,22 @@ def scenario(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     seeds = write_seeds(work / "seeds", BACKDATED_PRICES)
     with duckdb.connect(str(db)) as con:
         raw = "circleci_raw.usage_job_runs"
-        inside = _one(con, f"""
+        inside = _one(
+            con,
+            f"""
             select usage_row_id from {raw}
             where cast(job_run_started_at as date) = date '2026-10-29' and compute_credits > 0
-            order by usage_row_id limit 1""")
-        outside = _one(con, f"""
+            order by usage_row_id limit 1""",
+        )
+        outside = _one(
+            con,
+            f"""
             select usage_row_id from {raw}
-            where organization_id = '{ORG_A}' and cast(job_run_started_at as date) = date '2026-02-10'
+            where organization_id = '{ORG_A}'
+                and cast(job_run_started_at as date) = date '2026-02-10'
                 and compute_credits > 0
-            order by usage_row_id limit 1""")
+            order by usage_row_id limit 1""",
+        )
         for row_id, extra in ((inside, 7), (outside, 11)):
             con.execute(f"""
                 update {raw} set compute_credits = compute_credits + {extra},
@@ -71,7 +80,8 @@ def scenario(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 job_run_started_at - interval 10 day as job_run_started_at,
                 job_run_date - interval 10 day as job_run_date)
             from {raw}
-            where organization_id = '{ORG_B}' and cast(job_run_started_at as date) <= date '2025-10-05'""")
+            where organization_id = '{ORG_B}'
+                and cast(job_run_started_at as date) <= date '2025-10-05'""")
     incremental = run_dbt(["build"], db=db, seeds=seeds, work=work)
     incremental_fact = _fact(db)
     full = run_dbt(["build", "--full-refresh"], db=db, seeds=seeds, work=work)
@@ -90,13 +100,17 @@ def test_incremental_run_picks_up_every_change_inside_its_reach(scenario: dict[s
     before, fact = scenario["before"], scenario["incremental_fact"]
     inside = scenario["inside"]
     assert fact[inside]["total_credits"] == before[inside]["total_credits"] + 7
-    assert fact[inside]["total_cost"] == fact[inside]["total_credits"] * fact[inside]["price_per_credit"]
+    assert (
+        fact[inside]["total_cost"]
+        == fact[inside]["total_credits"] * fact[inside]["price_per_credit"]
+    )
     new_day = [r for r in fact.values() if r["usage_row_id"].startswith("new-")]
     late = [r for r in fact.values() if r["usage_row_id"].startswith("old-")]
     assert new_day and {r["usage_date"].isoformat() for r in new_day} == {"2026-11-01"}
     assert late and all(r["usage_date"].isoformat() < "2025-10-01" for r in late)
     november_acme = [
-        r for r in fact.values()
+        r
+        for r in fact.values()
         if r["org_id"] == ORG_A and r["usage_date"].isoformat().startswith("2025-11")
     ]
     assert november_acme
@@ -107,12 +121,17 @@ def test_incremental_run_picks_up_every_change_inside_its_reach(scenario: dict[s
 def test_incremental_run_does_not_reread_old_days(scenario: dict[str, Any]) -> None:
     outside = scenario["outside"]
     assert scenario["incremental_fact"][outside] == scenario["before"][outside]
-    assert scenario["full_fact"][outside]["total_credits"] == scenario["before"][outside]["total_credits"] + 11
+    assert (
+        scenario["full_fact"][outside]["total_credits"]
+        == scenario["before"][outside]["total_credits"] + 11
+    )
 
 
 def test_stale_row_outside_the_lookback_is_reported(scenario: dict[str, Any]) -> None:
     run: DbtRun = scenario["incremental"]
-    failed = {uid.split(".")[-1] for uid, r in run.results.items() if r["status"] in ("fail", "error")}
+    failed = {
+        uid.split(".")[-1] for uid, r in run.results.items() if r["status"] in ("fail", "error")
+    }
     assert failed == {"assert_fct_job_run_costs_has_every_raw_row_once"}, run.output[-3000:]
     [problem] = run.problems("assert_fct_job_run_costs_has_every_raw_row_once")
     assert problem.startswith(f"usage_row_id {scenario['outside']} has total_credits ")
@@ -124,12 +143,11 @@ def test_incremental_equals_full_refresh(scenario: dict[str, Any]) -> None:
     assert full.returncode == 0, full.output[-3000:]
     incremental, rebuilt = scenario["incremental_fact"], scenario["full_fact"]
     assert incremental.keys() == rebuilt.keys()
-    differing = {
-        row_id for row_id in rebuilt
-        if incremental[row_id] != rebuilt[row_id]
-    }
+    differing = {row_id for row_id in rebuilt if incremental[row_id] != rebuilt[row_id]}
     assert differing == {scenario["outside"]}
     # the comparison compares something: the fact grew and was repriced
     assert len(rebuilt) > len(scenario["before"])
-    changed = {r for r in rebuilt if r in scenario["before"] and rebuilt[r] != scenario["before"][r]}
+    changed = {
+        r for r in rebuilt if r in scenario["before"] and rebuilt[r] != scenario["before"][r]
+    }
     assert len(changed) > 50

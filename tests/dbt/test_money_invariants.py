@@ -19,41 +19,61 @@ def tampered(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     work = tmp_path_factory.mktemp("tampered")
     db = copy_db(build.db, work / "circleci_costs.duckdb")
     with duckdb.connect(str(db)) as con:
+
         def one(sql: str) -> tuple:
             return con.execute(sql).fetchone()
 
         fact = "marts.fct_job_run_costs"
-        # a cent too much on one row's total cost
-        priced_wrong, = one(f"select usage_row_id from {fact} where is_job_run order by usage_row_id limit 1")
-        con.execute(f"update {fact} set total_cost = total_cost + 0.01 where usage_row_id = '{priced_wrong}'")
-        # a row lost, a row doubled, a row that is not in the raw table
-        lost, = one(f"select usage_row_id from {fact} where is_job_run order by usage_row_id limit 1 offset 1")
-        doubled, = one(f"select usage_row_id from {fact} where is_job_run order by usage_row_id limit 1 offset 2")
+        # three job runs to break: one priced a cent too high, one lost, one doubled
+        priced_wrong, lost, doubled = (
+            row[0]
+            for row in con.execute(
+                f"select usage_row_id from {fact} where is_job_run order by usage_row_id limit 3"
+            ).fetchall()
+        )
+        touched = f"('{priced_wrong}', '{lost}', '{doubled}')"
+        touched_days = [
+            row[0]
+            for row in con.execute(
+                f"select usage_date from {fact} where usage_row_id in {touched}"
+            ).fetchall()
+        ]
+        days = ", ".join(f"date '{d}'" for d in touched_days)
+        months = ", ".join(f"date '{d.replace(day=1)}'" for d in touched_days)
+        con.execute(
+            f"update {fact} set total_cost = total_cost + 0.01"
+            f" where usage_row_id = '{priced_wrong}'"
+        )
         con.execute(f"delete from {fact} where usage_row_id = '{lost}'")
         con.execute(f"insert into {fact} select * from {fact} where usage_row_id = '{doubled}'")
-        con.execute(f"""insert into {fact} select * replace ('ghost-row' as usage_row_id)
-                        from {fact} where usage_row_id = '{doubled}' limit 1""")
-        # a billionth of a unit off in one daily cell, a cent off in one monthly cell, both for
-        # an org-day / org-month the fact tampering above does not touch
-        touched_days = f"select usage_date from {fact} where usage_row_id in ('{priced_wrong}', '{lost}', '{doubled}')"
+        # and a row that is not in the raw table
+        con.execute(
+            f"insert into {fact} select * replace ('ghost-row' as usage_row_id)"
+            f" from {fact} where usage_row_id = '{doubled}' limit 1"
+        )
+        # a billionth off in one daily cell and a cent off in one monthly cell, each for an
+        # org-day / org-month (and month) the fact tampering above does not touch
         daily_key, daily_day, daily_org = one(f"""
             select daily_cost_key, usage_date, org_id from marts.agg_daily_costs
-            where usage_date not in ({touched_days}) and network_cost <> 0
+            where usage_date not in ({days}) and network_cost <> 0
             order by daily_cost_key limit 1""")
         con.execute(f"""update marts.agg_daily_costs set network_cost = network_cost + 0.000000001
                         where daily_cost_key = '{daily_key}'""")
         monthly_key, month, monthly_org = one(f"""
             select monthly_cost_key, usage_month, org_id from marts.agg_monthly_costs
-            where usage_month not in (select date_trunc('month', d) from ({touched_days}) as t(d))
-                and usage_month <> date_trunc('month', date '{daily_day}')
+            where usage_month not in ({months}, date '{daily_day.replace(day=1)}')
                 and total_cost <> 0
             order by monthly_cost_key limit 1""")
         con.execute(f"""update marts.agg_monthly_costs set total_cost = total_cost - 0.01
                         where monthly_cost_key = '{monthly_key}'""")
     run = run_dbt(["test", "--select", "test_type:singular"], db=db, seeds=build.seeds, work=work)
     return {
-        "run": run, "priced_wrong": priced_wrong, "lost": lost, "doubled": doubled,
-        "daily": (daily_day, daily_org), "monthly": (month, monthly_org),
+        "run": run,
+        "priced_wrong": priced_wrong,
+        "lost": lost,
+        "doubled": doubled,
+        "daily": (daily_day, daily_org),
+        "monthly": (month, monthly_org),
     }
 
 
