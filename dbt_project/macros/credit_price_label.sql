@@ -3,7 +3,7 @@
     '[' || coalesce({{ alias }}.org_id, 'all orgs')
     || ' from ' || coalesce(cast({{ alias }}.effective_from as {{ dbt.type_string() }}), '(blank)')
     || ' until ' || coalesce(cast({{ alias }}.effective_until as {{ dbt.type_string() }}), 'ongoing')
-    || ': ' || coalesce(cast({{ alias }}.price_per_credit as {{ dbt.type_string() }}), '(blank)')
+    || ': ' || coalesce({{ alias }}.price_per_credit_as_written, '(blank)')
     || ' ' || coalesce({{ alias }}.currency, '(no currency)')
     || coalesce(' "' || {{ alias }}.price_note || '"', '') || ']'
 {%- endmacro %}

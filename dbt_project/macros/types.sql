@@ -20,3 +20,15 @@
 {% macro credit_types() %}
     {{ return(['compute', 'dlc', 'user', 'storage', 'network', 'lease', 'lease_overage', 'ipranges']) }}
 {% endmacro %}
+
+{#
+  Cast, or NULL where the value does not convert (dbt.safe_cast is a plain cast on DuckDB).
+  For user input that a test then reports, such as a price typed as "cheap".
+#}
+{% macro try_cast(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast', 'circleci_costs')(expression, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}

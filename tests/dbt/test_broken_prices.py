@@ -24,6 +24,8 @@ BROKEN_ROWS = f"""org_id,price_per_credit,currency,effective_from,effective_unti
 {ORG_B},-0.0001,USD,2011-01-01,2011-12-31,negative
 {ORG_B},0.0004,,2012-01-01,2012-12-31,no currency
 {ORG_B},0.0004,EUR,2013-06-01,2013-01-01,ends before it starts
+{ORG_B},0.0000123456789,USD,2014-01-01,2014-06-30,too precise
+{ORG_B},cheap,USD,2014-07-01,2014-12-31,not a number
 """
 
 # Valid rows, but: nothing before 2025-10-03, a gap 2026-04-01..2026-04-04 for every org but
@@ -76,11 +78,16 @@ def test_overlapping_prices_are_named(broken_rows_run: DbtRun) -> None:
 def test_prices_must_be_positive_with_a_currency(broken_rows_run: DbtRun) -> None:
     assert broken_rows_run.status("assert_credit_prices_are_positive_with_a_currency") == "fail"
     problems = broken_rows_run.problems("assert_credit_prices_are_positive_with_a_currency")
-    assert len(problems) == 3, problems
+    assert len(problems) == 5, problems
     text = "\n".join(problems)
-    assert '"free year"] has price_per_credit 0' in text and "must be above 0" in text
-    assert '"negative"] has price_per_credit -0.0001' in text
+    assert '"free year"] has price_per_credit 0: a price must be above 0' in text
+    assert '"negative"] has price_per_credit -0.0001: a price must be above 0' in text
     assert '"no currency"] has no currency' in text
+    # a DECIMAL seed column would have rounded this one silently to 0.000012346
+    assert (
+        '"too precise"] has price_per_credit 0.0000123456789 with more than 9 decimals' in text
+    )
+    assert '"not a number"] has price_per_credit "cheap", which is not a number' in text
 
 
 def test_prices_must_not_end_before_they_start(broken_rows_run: DbtRun) -> None:
@@ -93,7 +100,7 @@ def test_prices_must_not_end_before_they_start(broken_rows_run: DbtRun) -> None:
 def test_prices_must_share_one_currency(broken_rows_run: DbtRun) -> None:
     assert broken_rows_run.status("assert_credit_prices_use_one_currency") == "fail"
     [problem] = broken_rows_run.problems("assert_credit_prices_use_one_currency")
-    assert "mixes currencies: EUR (1 rows), USD (6 rows)" in problem
+    assert "mixes currencies: EUR (1 rows), USD (8 rows)" in problem
 
 
 def test_usage_days_without_a_price_are_named(gappy_run: DbtRun) -> None:
