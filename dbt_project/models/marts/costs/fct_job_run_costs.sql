@@ -59,23 +59,6 @@ already_priced_org_days as (
 
 ),
 
-org_days_to_reprice as (
-
-    select
-        current_org_day_prices.org_id,
-        current_org_day_prices.usage_date
-
-    from current_org_day_prices
-    left join already_priced_org_days
-        on current_org_day_prices.org_id = already_priced_org_days.org_id
-        and current_org_day_prices.usage_date = already_priced_org_days.usage_date
-    where already_priced_org_days.org_id is null
-        or current_org_day_prices.price_key is distinct from already_priced_org_days.price_key
-        or current_org_day_prices.price_per_credit is distinct from already_priced_org_days.price_per_credit
-        or current_org_day_prices.currency is distinct from already_priced_org_days.currency
-
-),
-
 lookback as (
 
     select
@@ -86,18 +69,34 @@ lookback as (
 
 ),
 
+org_days_to_read as (
+
+    -- the lookback days, the days not here yet, and the days whose price changed
+    select
+        current_org_day_prices.org_id,
+        current_org_day_prices.usage_date
+
+    from current_org_day_prices
+    cross join lookback
+    left join already_priced_org_days
+        on current_org_day_prices.org_id = already_priced_org_days.org_id
+        and current_org_day_prices.usage_date = already_priced_org_days.usage_date
+    where current_org_day_prices.usage_date >= lookback.first_reread_date
+        or already_priced_org_days.org_id is null
+        or current_org_day_prices.price_key is distinct from already_priced_org_days.price_key
+        or current_org_day_prices.price_per_credit is distinct from already_priced_org_days.price_per_credit
+        or current_org_day_prices.currency is distinct from already_priced_org_days.currency
+
+),
+
 rows_to_reread as (
 
     select priced_job_runs.*
 
     from priced_job_runs
-    where priced_job_runs.usage_date >= (select first_reread_date from lookback)
-        or exists (
-            select 1
-            from org_days_to_reprice
-            where org_days_to_reprice.org_id = priced_job_runs.org_id
-                and org_days_to_reprice.usage_date = priced_job_runs.usage_date
-        )
+    inner join org_days_to_read
+        on priced_job_runs.org_id = org_days_to_read.org_id
+        and priced_job_runs.usage_date = org_days_to_read.usage_date
 
 ),
 
