@@ -5,10 +5,10 @@ select usage_date, org_id, currency, {{ fct_conservation_expressions() }}
 from {{ ref('fct_job_run_costs') }}
 {% endset %}
 {% set actual %}
-select usage_date, org_id, currency, {{ conservation_measures() | join(', ') }}
+select usage_date, org_id, currency, {{ cost_measures() | join(', ') }}
 from {{ ref('agg_daily_costs') }}
 {% endset %}
 {{ report_problems(compare_sums(
-    expected, actual, ['usage_date', 'org_id', 'currency'], conservation_measures(),
+    expected, actual, ['usage_date', 'org_id', 'currency'], cost_measures(),
     'fct_job_run_costs', 'agg_daily_costs'
 )) }}

@@ -9,10 +9,10 @@ select
 from {{ ref('fct_job_run_costs') }}
 {% endset %}
 {% set actual %}
-select usage_month, org_id, currency, {{ conservation_measures() | join(', ') }}
+select usage_month, org_id, currency, {{ cost_measures() | join(', ') }}
 from {{ ref('agg_monthly_costs') }}
 {% endset %}
 {{ report_problems(compare_sums(
-    expected, actual, ['usage_month', 'org_id', 'currency'], conservation_measures(),
+    expected, actual, ['usage_month', 'org_id', 'currency'], cost_measures(),
     'fct_job_run_costs', 'agg_monthly_costs'
 )) }}

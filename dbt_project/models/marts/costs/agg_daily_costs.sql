@@ -32,22 +32,7 @@ daily as (
         max(org_name) as org_name,
         max(project_name) as project_name,
 
-        count(*) as usage_rows,
-        count(job_id) as job_runs,
-        sum(case when is_failed then 1 else 0 end) as failed_job_runs,
-        coalesce(sum(job_run_seconds), 0) as job_run_seconds,
-
-        {% for credit_type in credit_types() -%}
-        sum({{ credit_type }}_credits) as {{ credit_type }}_credits,
-        {% endfor -%}
-        sum(total_credits) as total_credits,
-
-        {% for credit_type in credit_types() -%}
-        sum({{ credit_type }}_cost) as {{ credit_type }}_cost,
-        {% endfor -%}
-        sum(total_cost) as total_cost,
-        coalesce(sum(case when is_failed then total_cost end), 0) as failed_job_runs_cost,
-        sum(list_price_cost) as list_price_cost
+        {{ sum_cost_measures() }}
 
     from job_run_costs
     group by
@@ -76,22 +61,9 @@ final as (
         workflow_name,
         job_name,
         resource_class,
-        usage_rows,
-        job_runs,
-        failed_job_runs,
-        job_run_seconds,
-        {% for credit_type in credit_types() -%}
-        {{ credit_type }}_credits,
-        {% endfor -%}
-        total_credits,
         currency,
-        {% for credit_type in credit_types() -%}
-        {{ credit_type }}_cost,
-        {% endfor -%}
-        total_cost,
-        failed_job_runs_cost,
         list_price_currency,
-        list_price_cost
+        {{ cost_measures() | join(',\n        ') }}
 
     from daily
 

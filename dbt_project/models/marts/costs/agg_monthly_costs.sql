@@ -28,20 +28,7 @@ monthly_usage as (
         list_price_currency,
         max(org_name) as org_name,
         max(project_name) as project_name,
-        count(*) as usage_rows,
-        count(job_id) as job_runs,
-        sum(case when is_failed then 1 else 0 end) as failed_job_runs,
-        coalesce(sum(job_run_seconds), 0) as job_run_seconds,
-        {% for credit_type in credit_types() -%}
-        sum({{ credit_type }}_credits) as {{ credit_type }}_credits,
-        {% endfor -%}
-        sum(total_credits) as total_credits,
-        {% for credit_type in credit_types() -%}
-        sum({{ credit_type }}_cost) as {{ credit_type }}_cost,
-        {% endfor -%}
-        sum(total_cost) as total_cost,
-        coalesce(sum(case when is_failed then total_cost end), 0) as failed_job_runs_cost,
-        sum(list_price_cost) as list_price_cost
+        {{ sum_cost_measures() }}
 
     from job_run_costs
     group by 1, 2, 3, 4, 5
@@ -117,21 +104,9 @@ filled as (
         scope_months.project_name,
         scope_months.currency,
         scope_months.list_price_currency,
-        coalesce(monthly_usage.usage_rows, 0) as usage_rows,
-        coalesce(monthly_usage.job_runs, 0) as job_runs,
-        coalesce(monthly_usage.failed_job_runs, 0) as failed_job_runs,
-        coalesce(monthly_usage.job_run_seconds, 0) as job_run_seconds,
-        {% for credit_type in credit_types() -%}
-        coalesce(monthly_usage.{{ credit_type }}_credits, 0) as {{ credit_type }}_credits,
-        {% endfor -%}
-        coalesce(monthly_usage.total_credits, 0) as total_credits,
-        {% for credit_type in credit_types() -%}
-        coalesce(monthly_usage.{{ credit_type }}_cost, 0) as {{ credit_type }}_cost,
-        {% endfor -%}
-        coalesce(monthly_usage.total_cost, 0) as total_cost,
-        coalesce(monthly_usage.failed_job_runs_cost, 0) as failed_job_runs_cost,
-        coalesce(monthly_usage.list_price_cost, 0) as list_price_cost
-
+        {% for measure in cost_measures() -%}
+        coalesce(monthly_usage.{{ measure }}, 0) as {{ measure }}{{ ',' if not loop.last }}
+        {% endfor %}
     from scope_months
     left join monthly_usage
         on scope_months.usage_month = monthly_usage.usage_month
