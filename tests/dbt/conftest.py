@@ -1,0 +1,143 @@
+"""Fixtures for the dbt project's tests: a generated raw database and real dbt runs.
+
+Every dbt run is a real `dbt` subprocess from the repository root, as users run it, against a
+DuckDB file in a temporary folder (CIRCLECI_COSTS_DB) with seeds from a temporary folder
+(CIRCLECI_COSTS_SEEDS). dbt invocations cost seconds each, so the expensive ones are shared:
+one clean build per session, then copies of its database for the scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+for path in (REPO, HERE):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from raw_usage import ORG_B, make_raw_usage  # noqa: E402
+
+DBT = Path(sys.executable).with_name("dbt")
+PROJECT_DIR = REPO / "dbt_project"
+
+# The price list of the main test build: the list price until a renegotiation on
+# 2026-04-01, and a discount for one org that starts mid-month and ends inside the year.
+TEST_PRICES = f"""org_id,price_per_credit,currency,effective_from,effective_until,note
+,0.0006,USD,2015-01-01,2026-03-31,list price
+,0.00045,USD,2026-04-01,,"negotiated, from April 2026"
+{ORG_B},0.0005,USD,2026-01-15,2026-06-30,globex pilot discount
+"""
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt invocation."""
+
+    returncode: int
+    output: str
+    results: dict[str, dict[str, object]]  # unique_id -> run result
+
+    def status(self, name: str) -> str:
+        """Status of the node whose unique_id ends with `.name`."""
+        matches = [r for uid, r in self.results.items() if uid.split(".")[-1] == name]
+        assert len(matches) == 1, f"{name}: {len(matches)} nodes in run_results"
+        return str(matches[0]["status"])
+
+    def problems(self, test_name: str) -> list[str]:
+        """The problems a test logged through report_problems."""
+        prefix = f"PROBLEM [{test_name}] "
+        return [line.split(prefix, 1)[1] for line in self.output.splitlines() if prefix in line]
+
+
+def write_seeds(folder: Path, credit_prices: str) -> Path:
+    """A seeds folder with the user defaults, `credit_prices.csv` replaced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for seed in (REPO / "seeds").glob("*.csv"):
+        shutil.copy(seed, folder / seed.name)
+    (folder / "credit_prices.csv").write_text(credit_prices)
+    return folder
+
+
+def run_dbt(
+    args: list[str], *, db: Path, seeds: Path, work: Path, relative_seeds: bool = True
+) -> DbtRun:
+    """Run `dbt <args>` from the repository root against `db`, with `seeds` as the seed folder.
+
+    The seed folder is passed relative to dbt_project/, as the project requires (an absolute
+    seed path makes dbt overwrite the CSV with SQL; the project refuses one).
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CIRCLECI_COSTS_DB": str(db),
+        "CIRCLECI_COSTS_SEEDS": os.path.relpath(seeds, PROJECT_DIR)
+        if relative_seeds
+        else str(seeds),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    results_file = work / "target" / "run_results.json"
+    results = {}
+    if results_file.exists():
+        results = {r["unique_id"]: r for r in json.loads(results_file.read_text())["results"]}
+        results_file.unlink()  # never read a previous run's results
+    return DbtRun(done.returncode, done.stdout + done.stderr, results)
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """A copy of a DuckDB file (closed), for a scenario that changes it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    return target
+
+
+@dataclass
+class Build:
+    """The session's clean build: database, seeds, and the dbt run that built them."""
+
+    db: Path
+    seeds: Path
+    run: DbtRun
+    work: Path
+
+
+@pytest.fixture(scope="session")
+def raw_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding only the generated raw table (copy it before changing it)."""
+    db = tmp_path_factory.mktemp("raw") / "raw.duckdb"
+    with duckdb.connect(str(db)) as con:
+        make_raw_usage(con)
+    return db
+
+
+@pytest.fixture(scope="session")
+def build(raw_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """`dbt build` of the whole project on the generated data and the test price list."""
+    work = tmp_path_factory.mktemp("build")
+    db = copy_db(raw_db, work / "circleci_costs.duckdb")
+    seeds = write_seeds(work / "seeds", TEST_PRICES)
+    run = run_dbt(["build"], db=db, seeds=seeds, work=work)
+    assert run.returncode == 0, run.output[-4000:]
+    return Build(db=db, seeds=seeds, run=run, work=work)
