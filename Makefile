@@ -32,7 +32,7 @@ install: $(BIN)/.installed ## install the locked environment into .venv
 
 demo: install ## load 13 months of simulated usage through the real HTTP path, build the marts, print a summary
 	$(BIN)/python -m loader demo
-	CIRCLECI_COSTS_SEEDS=../demo/seeds $(DBT) build $(DBT_DIRS) --quiet --fail-fast
+	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) build $(DBT_DIRS) --quiet
 	$(BIN)/python -m loader.summary
 
 refresh: install ## load from CircleCI (CIRCLECI_TOKEN, CIRCLECI_ORG_ID) and rebuild the marts

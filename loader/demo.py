@@ -18,7 +18,8 @@ from loader.commands import report
 from loader.config import CircleCIConfig
 from loader.errors import ConfigurationError
 from loader.ledger import read_ledger
-from loader.pipeline import create_pipeline, database_path
+from loader.demo_seeds import render_seeds
+from loader.pipeline import REPO_ROOT, create_pipeline, database_path
 from loader.simulator import Simulator, SimulatorConfig
 
 log = logging.getLogger("loader")
@@ -26,6 +27,10 @@ log = logging.getLogger("loader")
 DEMO_POSTS_PER_HOUR = 1000
 DEMO_GETS_PER_MINUTE = 6000
 DEMO_PROCESSING_SECONDS = 0.5
+DEMO_SEED_TEMPLATES = REPO_ROOT / "demo" / "seeds"
+# dbt reads seeds from CIRCLECI_COSTS_SEEDS, relative to dbt_project/: `make demo` sets
+# ../data/demo_seeds.
+DEMO_SEEDS = REPO_ROOT / "data" / "demo_seeds"
 
 
 def demo_loader_config(sim: Simulator) -> CircleCIConfig:
@@ -91,4 +96,10 @@ def run_demo(args: argparse.Namespace) -> int:
         truth = args.ground_truth or db.parent / "demo_incidents.csv"
         sim.generator.write_ground_truth(truth)
         log.info("The simulator's labelled incidents are in %s", truth)
+        seeds = render_seeds(DEMO_SEED_TEMPLATES, DEMO_SEEDS, sim.generator.end_date)
+        log.info(
+            "Demo configuration (%s) written to %s, dated relative to the simulated data",
+            ", ".join(p.name for p in seeds),
+            DEMO_SEEDS,
+        )
     return report(summary, db)

@@ -84,9 +84,7 @@ def test_prices_must_be_positive_with_a_currency(broken_rows_run: DbtRun) -> Non
     assert '"negative"] has price_per_credit -0.0001: a price must be above 0' in text
     assert '"no currency"] has no currency' in text
     # a DECIMAL seed column would have rounded this one silently to 0.000012346
-    assert (
-        '"too precise"] has price_per_credit 0.0000123456789 with more than 9 decimals' in text
-    )
+    assert '"too precise"] has price_per_credit 0.0000123456789 with more than 9 decimals' in text
     assert '"not a number"] has price_per_credit "cheap", which is not a number' in text
 
 

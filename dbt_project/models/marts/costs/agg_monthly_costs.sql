@@ -6,8 +6,9 @@
   (assert_agg_monthly_costs_conserve_cost), so to the cent; the grain is unique.
   A project keeps a row, with zero cost, for every month after its first month with usage,
   so a drop to zero shows as a change of -100 %. The change is NULL where the month before is
-  not in the data at all (the first month loaded). The last month is usually partial: see
-  is_complete_month before comparing it. Org-level rows (seat credits) have a NULL project.
+  not wholly in the data (before the first day loaded, or the first month when the history
+  starts mid-month): comparing with a part of a month would show growth that is not there.
+  The first and the last month are usually partial: see is_complete_month. Org-level rows (seat credits) have a NULL project.
 */
 
 with
@@ -40,7 +41,13 @@ data_bounds as (
     select
         min(usage_date) as first_usage_date,
         max(usage_date) as last_usage_date,
-        cast({{ dbt.date_trunc('month', 'min(usage_date)') }} as date) as first_month
+        cast({{ dbt.date_trunc('month', 'min(usage_date)') }} as date) as first_month,
+        -- the first month whose every day lies inside the data
+        case
+            when min(usage_date) = cast({{ dbt.date_trunc('month', 'min(usage_date)') }} as date)
+                then cast({{ dbt.date_trunc('month', 'min(usage_date)') }} as date)
+            else cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'min(usage_date)')) }} as date)
+        end as first_complete_month
 
     from job_run_costs
 
@@ -120,16 +127,17 @@ compared as (
 
     select
         this_month.*,
-        {{ dbt.last_day('this_month.usage_month', 'month') }} <= data_bounds.last_usage_date
+        this_month.usage_month >= data_bounds.first_complete_month
+            and {{ dbt.last_day('this_month.usage_month', 'month') }} <= data_bounds.last_usage_date
             as is_complete_month,
         case
             when cast({{ dbt.dateadd('month', -1, 'this_month.usage_month') }} as date)
-                >= data_bounds.first_month
+                >= data_bounds.first_complete_month
                 then coalesce(previous_month.total_credits, 0)
         end as previous_month_total_credits,
         case
             when cast({{ dbt.dateadd('month', -1, 'this_month.usage_month') }} as date)
-                >= data_bounds.first_month
+                >= data_bounds.first_complete_month
                 then coalesce(previous_month.total_cost, 0)
         end as previous_month_total_cost
 

@@ -1,0 +1,77 @@
+"""`python -m loader.summary`: what the database says, in a few tables (printed by `make demo`).
+
+Each section appears once the models behind it are built, so the summary works after a load
+alone and grows with the marts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from loader.pipeline import REPO_ROOT, database_path
+
+COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
+NOT_THE_INVOICE = (
+    "Figures come from CircleCI's usage export, which is not the invoice: totals differ "
+    "slightly from the Plans page."
+)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _show(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> None:
+    print(f"\n{title}")
+    con.sql(sql).show(max_rows=200, max_width=160)
+
+
+def print_summary(db: Path) -> None:
+    """Print the summary of the database at `db`."""
+    if not db.exists():
+        print(f"{db} does not exist: run `make demo` or `make refresh` first.")
+        return
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        if not _exists(con, "circleci_raw", "usage_job_runs"):
+            print(f"{db} holds no usage yet: run `make demo` or `make refresh`.")
+            return
+        _show(
+            con,
+            "Loaded usage (circleci_raw.usage_job_runs), per organization:",
+            """
+            select organization_name as org,
+                   min(job_run_date) as first_day,
+                   max(job_run_date) as last_day,
+                   count(distinct job_run_date) as days,
+                   count(job_id) as job_runs,
+                   round(sum(total_credits), 0) as credits
+            from circleci_raw.usage_job_runs
+            group by all
+            order by org
+            """,
+        )
+        if _exists(con, "marts", "agg_monthly_costs"):
+            _show(
+                con,
+                "Cost by organization and month (marts.agg_monthly_costs), UTC months:",
+                COST_BY_ORG_AND_MONTH.read_text(),
+            )
+    print(f"\n{NOT_THE_INVOICE}")
+
+
+def main() -> int:
+    """Print the summary of `$CIRCLECI_COSTS_DB`."""
+    print_summary(database_path(sys.argv[1] if len(sys.argv) > 1 else None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
