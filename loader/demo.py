@@ -16,9 +16,9 @@ from pathlib import Path
 from loader.api_load import SIMULATOR, load_from_api
 from loader.commands import report
 from loader.config import CircleCIConfig
+from loader.demo_seeds import render_seeds
 from loader.errors import ConfigurationError
 from loader.ledger import read_ledger
-from loader.demo_seeds import render_seeds
 from loader.pipeline import REPO_ROOT, create_pipeline, database_path
 from loader.simulator import Simulator, SimulatorConfig
 
