@@ -19,6 +19,15 @@
     replace(replace(replace(replace(replace({{ glob }}, '\', '\\'), '%', '\%'), '_', '\_'), '*', '%'), '?', '_')
 {%- endmacro %}
 
+{# The rule's globs as LIKE patterns: the columns team_rule_applies() reads. #}
+{% macro team_rule_like_patterns(rule) -%}
+    {{ glob_to_like(rule ~ '.org_id') }} as org_id_like,
+        {{ glob_to_like(rule ~ '.project') }} as project_like,
+        {{ glob_to_like(rule ~ '.workflow') }} as workflow_like,
+        {{ glob_to_like(rule ~ '.job') }} as job_like,
+        {{ glob_to_like(rule ~ '.branch') }} as branch_like
+{%- endmacro %}
+
 {# True when `value` matches the LIKE pattern made by glob_to_like (NULL pattern = any). #}
 {% macro matches_like_pattern(value, like_pattern) -%}
     ({{ like_pattern }} is null or coalesce({{ value }} like {{ like_pattern }} escape '\', false))
@@ -27,7 +36,8 @@
 {#
   The join condition "rule row `rule` applies to usage row `usage`": every pattern matches and
   the rule is in force on the usage day (effective_from and effective_until are inclusive).
-  `rule` is a relation shaped like stg_seeds__team_rules, `usage` like fct_job_run_costs.
+  `rule` is a row of stg_seeds__team_rules with team_rule_like_patterns() beside it, `usage`
+  a row of fct_job_run_costs.
 #}
 {% macro team_rule_applies(rule, usage) -%}
     {{ matches_like_pattern(usage ~ '.org_id', rule ~ '.org_id_like') }}
@@ -69,6 +79,16 @@
     || ', share ' || coalesce({{ alias }}.share_pct_as_written, '(blank = 100)')
     || ', from ' || coalesce(cast({{ alias }}.effective_from as {{ dbt.type_string() }}), '(blank)')
     || ' until ' || coalesce(cast({{ alias }}.effective_until as {{ dbt.type_string() }}), 'open') || ']'
+{%- endmacro %}
+
+{#
+  The key of a row of shared_costs.csv, "<source_team>:<effective_from>" (the policy named in
+  fct_team_costs_daily.shared_cost_policy); unique once assert_shared_cost_policies_do_not_overlap
+  passes.
+#}
+{% macro shared_cost_policy_key(source_team, effective_from) -%}
+    coalesce({{ source_team }}, '(no source_team)')
+        || ':' || coalesce(cast({{ effective_from }} as {{ dbt.type_string() }}), '(no effective_from)')
 {%- endmacro %}
 
 {# How a test names a row of shared_costs.csv. #}

@@ -23,7 +23,11 @@ job_run_costs as (
 
 team_rules as (
 
-    select * from {{ ref('stg_seeds__team_rules') }} as rules
+    select
+        rules.*,
+        {{ team_rule_like_patterns('rules') }}
+
+    from {{ ref('stg_seeds__team_rules') }} as rules
     where {{ team_rule_is_usable('rules') }}
 
 ),

@@ -1,11 +1,25 @@
 -- The teams listed in shared_costs.csv's target_teams, one row each: names separated by ";"
 -- (or "," inside a quoted cell), trimmed; empty names between separators are dropped.
+-- Reads the seed itself, not stg_seeds__shared_costs, so that a failing test of that model
+-- does not skip this one and the tests that read both (cycles, unallocated as a target)
+-- still run and report.
 
 with
 
+source as (
+
+    select * from {{ ref('shared_costs') }}
+
+),
+
 policies as (
 
-    select * from {{ ref('stg_seeds__shared_costs') }}
+    select
+        {{ shared_cost_policy_key("nullif(trim(source_team), '')", 'cast(effective_from as date)') }}
+            as policy_key,
+        nullif(trim(target_teams), '') as target_teams_as_written
+
+    from source
 
 ),
 
@@ -34,7 +48,7 @@ lists as (
         replace(target_teams_as_written, ',', ';') as target_list
 
     from policies
-    where has_target_list
+    where target_teams_as_written is not null
 
 ),
 

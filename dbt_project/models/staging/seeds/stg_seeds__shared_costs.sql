@@ -24,9 +24,7 @@ final as (
     select
         -- which policy moved a cost: "<source_team>:<effective_from>"; unique once the file
         -- passes assert_shared_cost_policies_do_not_overlap
-        coalesce(source_team, '(no source_team)')
-            || ':' || coalesce(cast(effective_from as {{ dbt.type_string() }}), '(no effective_from)')
-            as policy_key,
+        {{ shared_cost_policy_key('source_team', 'effective_from') }} as policy_key,
         source_team,
         lower(method_as_written) as method,
         method_as_written,

@@ -32,17 +32,13 @@ final as (
         team,
         {{ try_cast('priority_as_written', dbt.type_bigint()) }} as priority,
         priority_as_written,
-        -- the globs as written, and as LIKE patterns (NULL = any value, NULL included)
+        -- glob patterns as written (NULL = any value, NULL included); matched by
+        -- team_rule_applies() after team_rule_like_patterns()
         org_id,
         project,
         workflow,
         job,
         branch,
-        {{ glob_to_like('org_id') }} as org_id_like,
-        {{ glob_to_like('project') }} as project_like,
-        {{ glob_to_like('workflow') }} as workflow_like,
-        {{ glob_to_like('job') }} as job_like,
-        {{ glob_to_like('branch') }} as branch_like,
         -- percent of a matched job run's cost; blank = the whole of it
         case
             when share_pct_as_written is null then cast(100 as decimal(9, 6))
