@@ -572,3 +572,50 @@ def test_a_lost_cent_in_a_month_is_named(tampered: dict[str, Any]) -> None:
     assert problem.startswith(
         "team_chargeback_monthly.shared_cost_net for usage_month=2026-07-01, currency=USD is -0.01"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The summary `make demo` prints: the latest complete month's chargeback by team.
+
+
+def test_summary_prints_the_latest_complete_month(
+    build: Build, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loader.summary import print_summary
+
+    print_summary(build.db)
+    out = capsys.readouterr().out
+    [title] = [line for line in out.splitlines() if line.startswith("Chargeback by team")]
+    # the generated data ends on 2026-10-31: October is the latest complete month
+    [coverage] = query(
+        build.db,
+        """select distinct allocation_coverage_pct from marts.team_chargeback_monthly
+           where usage_month = date '2026-10-01'""",
+    )
+    assert title.startswith(
+        f"Chargeback by team for 2026-10 (marts.team_chargeback_monthly): rules placed "
+        f"{coverage['allocation_coverage_pct']} % of the cost"
+    )
+    section = out.split(title, 1)[1]
+    [total] = [line for line in section.splitlines() if "all teams" in line]
+    [month_cost] = query(
+        build.db,
+        """select round(sum(total_cost), 2) as cost from marts.fct_job_run_costs
+           where usage_date between date '2026-10-01' and date '2026-10-31'""",
+    )
+    assert f" {month_cost['cost']} " in total
+    assert "│ 2026-10 │ unallocated " in section
+
+
+def test_summary_falls_back_to_the_latest_month(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loader.summary import print_summary
+
+    db = copy_db(build.db, tmp_path / "partial.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("update marts.team_chargeback_monthly set is_complete_month = false")
+    print_summary(db)
+    out = capsys.readouterr().out
+    assert "Chargeback by team for 2026-10, partial: no month is complete yet" in out
+    assert "│ 2026-10 (partial) │" in out
