@@ -103,7 +103,9 @@ def fresh(workdir: Path, name: str) -> Path:
     return folder / "costs.duckdb"
 
 
-def measure_loads(args: argparse.Namespace, workdir: Path, figures: list[Figure]) -> dict:
+def measure_loads(
+    args: argparse.Namespace, workdir: Path, figures: list[Figure]
+) -> dict[str, Path]:
     """Steps 1 to 3 and 5: the files path against the physical baseline, memory at two sizes."""
     files = generate(args.rows, workdir / f"files-{args.rows}-seed{args.seed}", args.seed)
     small = generate(
@@ -178,10 +180,10 @@ def measure_loads(args: argparse.Namespace, workdir: Path, figures: list[Figure]
 
 
 def measure_dbt(
-    args: argparse.Namespace, workdir: Path, figures: list[Figure], loads: dict
+    args: argparse.Namespace, workdir: Path, figures: list[Figure], loads: dict[str, Path]
 ) -> None:
     """Step 4: full build against an incremental build after one new day, at two sizes."""
-    results = {}
+    results: dict[str, tuple[Run, Run]] = {}
     for label, db in (("full history", loads["history_db"]), ("smaller history", None)):
         if db is None:
             db = fresh(workdir, "dbt-small")
