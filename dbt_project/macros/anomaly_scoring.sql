@@ -72,7 +72,11 @@ baseline_values as (
     select
         scoped_day.scope_key,
         scoped_day.usage_date,
-        past_day.usage_credits as baseline_credits
+        past_day.usage_credits as baseline_credits,
+        -- the lump a credit of that day came in: the size of the workflow run a random
+        -- credit belonged to (sum of the runs' squared credits over their sum)
+        past_day.workflow_run_credits_squared
+            / nullif(cast(past_day.usage_credits as double precision), 0) as baseline_lump_credits
 
     from {{ filled }} as scoped_day
     cross join baseline_lags
@@ -90,7 +94,8 @@ baseline_medians as (
         scope_key,
         usage_date,
         count(*) as baseline_days,
-        {{ median('baseline_credits') }} as expected_credits
+        {{ median('baseline_credits') }} as expected_credits,
+        {{ median('baseline_lump_credits') }} as lump_credits
 
     from baseline_values
     group by scope_key, usage_date
@@ -122,16 +127,7 @@ baseline_levels as (
         avg(usage_credits) over (
             partition by scope_key order by usage_date
             rows between {{ 7 * weeks }} preceding and 1 preceding
-        ) as level_credits,
-        -- the lump a credit of the scope comes in, weighted by credits (sum of squares over
-        -- sum): the size of the workflow run a random credit of those weeks belonged to
-        sum(workflow_run_credits_squared) over (
-            partition by scope_key order by usage_date
-            rows between {{ 7 * weeks }} preceding and 1 preceding
-        ) / nullif(cast(sum(usage_credits) over (
-            partition by scope_key order by usage_date
-            rows between {{ 7 * weeks }} preceding and 1 preceding
-        ) as double precision), 0) as credits_per_lump
+        ) as level_credits
 
     from {{ filled }}
 
@@ -151,7 +147,7 @@ baselines_priced as (
         ) as median_absolute_deviation_cost,
         cast(baseline_levels.level_credits * scoped_day.price_per_credit as {{ money_type() }})
             as level_cost,
-        baseline_levels.credits_per_lump * cast(scoped_day.price_per_credit as double precision)
+        baseline_medians.lump_credits * cast(scoped_day.price_per_credit as double precision)
             as cost_per_lump
 
     from {{ filled }} as scoped_day
