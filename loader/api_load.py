@@ -254,6 +254,7 @@ def _resume_pending(
             task.created_at = record.created_at
             task.attempts = record.attempts
             task.state = EXPORTING
+            task.resumed = True
             task.next_poll = clock()
             log.info("Resuming export job %s for %s", task.job_id, task.describe())
 

@@ -135,6 +135,28 @@ def read_header(path: Path) -> list[str]:
     return next(csv.reader(io.StringIO(text)))
 
 
+def check_header(path: Path) -> list[str]:
+    """Return the header of an export file after checking it has every expected column once.
+
+    Raises:
+        FileFormatError: The file cannot be read, is empty, lacks a column of the export or
+            repeats one.
+    """
+    header = read_header(path)
+    names = [h.strip().upper() for h in header]
+    missing = [c for c in EXPORT_COLUMNS if c not in names]
+    if missing:
+        raise FileFormatError(
+            f"{path}: column {missing[0]} is missing"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + "; is this a CircleCI usage export?"
+        )
+    duplicates = [h for h, n in Counter(names).items() if n > 1]
+    if duplicates:
+        raise FileFormatError(f"{path}: column {duplicates[0]} appears twice in the header.")
+    return header
+
+
 def read_export_file(
     path: Path, row_ids: RowIdAssigner | None = None, block_size: int = BLOCK_SIZE
 ) -> Iterator[pa.Table]:
@@ -154,18 +176,8 @@ def read_export_file(
             or the file is damaged (for example a truncated gzip).
     """
     row_ids = row_ids or RowIdAssigner()
-    header = read_header(path)
+    header = check_header(path)
     present = {h.strip().upper(): h for h in header}
-    missing = [c for c in EXPORT_COLUMNS if c not in present]
-    if missing:
-        raise FileFormatError(
-            f"{path}: column {missing[0]} is missing"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-            + "; is this a CircleCI usage export?"
-        )
-    duplicates = [h for h, n in Counter(h.strip().upper() for h in header).items() if n > 1]
-    if duplicates:
-        raise FileFormatError(f"{path}: column {duplicates[0]} appears twice in the header.")
     extras = [h for h in header if h.strip().upper() not in EXPORT_COLUMNS]
     column_types = {present[c]: t for c, t in _PARSE_TYPES.items()}
     column_types.update({h: pa.string() for h in extras})

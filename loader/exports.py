@@ -69,6 +69,7 @@ class WindowTask:
     rows: int = 0
     parts: int = 0
     original_start: datetime | None = None
+    resumed: bool = False
 
     def describe(self) -> str:
         """`org window` for messages."""
@@ -148,6 +149,8 @@ class ExportRunner:
         self._sleep = sleep
         self._clock = clock
         self._downloads: requests.Session | None = None
+        # seconds from creation to the first answer `completed`, per organization, this run
+        self._durations: dict[str, list[float]] = {}
 
     def now(self) -> datetime:
         """The runner's clock as a UTC datetime."""
@@ -208,7 +211,7 @@ class ExportRunner:
                 task.attempts += 1
                 task.created_at = self.now()
                 task.polls = 0
-                task.next_poll = self._clock() + self.settings.poll_interval
+                task.next_poll = self._clock() + self._expected_duration(org_id)
                 created.append(task)
                 log.info("Export created for %s (job %s)", task.describe(), job.job_id)
         if created:
@@ -242,13 +245,46 @@ class ExportRunner:
         task.error = f"CircleCI refused the export: {message}"
         log.error("%s: %s", task.describe(), task.error)
 
+    def _expected_duration(self, org_id: str) -> float:
+        """How long an export takes, as seen this run (median), at least `poll_interval`."""
+        seen = sorted(self._durations.get(org_id, []))
+        typical = seen[len(seen) // 2] if seen else 0.0
+        return max(self.settings.poll_interval, min(typical, self.settings.max_poll_interval))
+
+    def _pollable(self) -> list[WindowTask]:
+        """Exporting tasks worth a GET, oldest export first.
+
+        The GET budget (10 a minute) is the scarce resource: until one export of an
+        organization has completed this run, only its oldest export is polled (the others,
+        created about the same time, are not done either), except exports that have waited
+        longer than `max_poll_interval`. Once one completes, its duration tells when the
+        others will be ready.
+        """
+        now = self._clock()
+        exporting = sorted(
+            (t for t in self.tasks if t.state == EXPORTING),
+            key=lambda t: (t.created_at or datetime.min.replace(tzinfo=UTC), t.window.start),
+        )
+        pollable: list[WindowTask] = []
+        for org_id in dict.fromkeys(t.org_id for t in exporting):
+            mine = [t for t in exporting if t.org_id == org_id]
+            if self._durations.get(org_id):
+                pollable.extend(mine)
+                continue
+            pollable.append(mine[0])
+            pollable.extend(t for t in mine[1:] if self._ungated_at(t) <= now)
+        return pollable
+
+    def _ungated_at(self, task: WindowTask) -> float:
+        """When an export that is not its organization's oldest gets polled regardless."""
+        if task.created_at is None:
+            return 0.0
+        return task.created_at.timestamp() + self.settings.max_poll_interval
+
     def _poll_due(self) -> list[WindowTask]:
         collected: list[WindowTask] = []
         now = self._clock()
-        due = sorted(
-            (t for t in self.tasks if t.state == EXPORTING and t.next_poll <= now),
-            key=lambda t: t.next_poll,
-        )
+        due = [t for t in self._pollable() if t.next_poll <= now]
         for task in due:
             if self.client.get_budget(task.org_id).wait_seconds() > 0:
                 continue
@@ -264,6 +300,7 @@ class ExportRunner:
                 delay = self.settings.poll_interval * (1.5 ** min(task.polls, 20))
                 task.next_poll = self._clock() + min(self.settings.max_poll_interval, delay)
             elif job.state == "completed":
+                self._completed(task)
                 self._collect(task, job)
                 collected.append(task)
             elif job.state == "failed":
@@ -272,6 +309,18 @@ class ExportRunner:
                 log.warning("Export of %s is in unknown state %r", task.describe(), job.state)
                 task.next_poll = self._clock() + self.settings.max_poll_interval
         return collected
+
+    def _completed(self, task: WindowTask) -> None:
+        """Learn how long exports take; bring forward the polls of exports as old."""
+        if task.created_at is None or task.resumed:
+            return
+        duration = self._clock() - task.created_at.timestamp()
+        self._durations.setdefault(task.org_id, []).append(duration)
+        expected = self._expected_duration(task.org_id)
+        for other in self.tasks:
+            if other.org_id == task.org_id and other.state == EXPORTING and other.created_at:
+                ready = other.created_at.timestamp() + expected
+                other.next_poll = min(other.next_poll, max(ready, self._clock()))
 
     def _failed(self, task: WindowTask, reason: str | None) -> None:
         task.error = reason or "no reason given"
@@ -351,8 +400,14 @@ class ExportRunner:
     def _next_event(self) -> tuple[float, bool]:
         """Seconds until something can happen, and whether only the POST budget blocks."""
         now = self._clock()
+        pollable = {id(t) for t in self._pollable()}
         polls = [
-            max(t.next_poll, self.client.get_budget(t.org_id).available_at()) - now
+            max(
+                t.next_poll,
+                self.client.get_budget(t.org_id).available_at(),
+                now if id(t) in pollable else self._ungated_at(t),
+            )
+            - now
             for t in self.tasks
             if t.state == EXPORTING
         ]

@@ -14,6 +14,8 @@ from loader.errors import LoaderError
 from loader.settings import DB_PATH_ENV, DEFAULT_DB_PATH, PIPELINE_NAME, RAW_DATASET
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+MEMORY_LIMIT_ENV = "CIRCLECI_COSTS_LOADER_MEMORY"
+DEFAULT_MEMORY_LIMIT = "512MB"
 log = logging.getLogger("loader")
 
 
@@ -30,9 +32,18 @@ def create_pipeline(db_path: Path) -> dlt.Pipeline:
     a database and its unfinished loads travel together and tests stay isolated.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    credentials = {
+        "database": str(db_path),
+        # DuckDB takes 80 % of the machine's memory by default; a merge of millions of rows
+        # then holds gigabytes. Capped, it spills to disk beside the database instead.
+        "global_config": {
+            "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+            "preserve_insertion_order": False,
+        },
+    }
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(db_path)),
+        destination=dlt.destinations.duckdb(credentials=credentials),
         dataset_name=RAW_DATASET,
         pipelines_dir=str(db_path.parent / f".{db_path.stem}.dlt"),
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.schema.typing import TDeleteInsertStrategyDict
 from dlt.extract.resource import DltResource
 
 from loader.csv_reader import RowIdAssigner, read_export_file
@@ -45,14 +46,51 @@ class RowCount:
 
 
 WINDOW_KEY = ("org_id", "window_start", "window_end")
+# Each load is deduplicated on its way in (`FirstOccurrence`), so dlt's merge can skip its own
+# deduplication, a window function over every column that made a large load several times
+# slower and costlier in memory. Delete-insert then replaces rows already stored.
+USAGE_DISPOSITION: TDeleteInsertStrategyDict = {
+    "disposition": "merge",
+    "strategy": "delete-insert",
+    "deduplicated": True,
+}
+
+
+class FirstOccurrence:
+    """Keep the first row of each `usage_row_id` within one load.
+
+    One export holds each key once; a load of several exports (overlapping files on disk)
+    can hold a key twice. Memory grows with the keys of one load, which the callers bound.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        """Return `table` without rows whose key this load has already had."""
+        keys = table.column(ROW_ID_COLUMN).to_pylist()
+        fresh = set(keys)
+        if len(fresh) == len(keys) and self._seen.isdisjoint(fresh):
+            self._seen |= fresh
+            return table
+        keep = []
+        for key in keys:
+            keep.append(key not in self._seen)
+            self._seen.add(key)
+        return table.filter(pa.array(keep, pa.bool_()))
 
 
 @dataclass
 class ExportParts:
-    """The files of one export, and the ledger row to commit with them (API path)."""
+    """Files of one export, and the ledger row to commit with them (API path).
+
+    `row_ids` numbers identical job-less rows across the export's files; pass the same one
+    when an export's files are loaded in several batches.
+    """
 
     files: Sequence[Path]
     record: WindowRecord | None = None
+    row_ids: RowIdAssigner = field(default_factory=RowIdAssigner)
 
 
 def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None) -> DltResource:
@@ -72,14 +110,14 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
     )
 
     def rows() -> Iterator[Any]:
+        first_occurrence = FirstOccurrence()
         for export in exports:
-            row_ids = RowIdAssigner()
             rows_in_export = 0
             for path in export.files:
-                for table in read_export_file(path, row_ids):
+                for table in read_export_file(path, export.row_ids):
                     rows_in_export += table.num_rows
                     tally.rows += table.num_rows
-                    yield table
+                    yield first_occurrence(table)
                 tally.file_done(path)
             if export.record is not None:
                 export.record.rows = rows_in_export
@@ -89,7 +127,7 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
     return dlt.resource(
         rows,
         name=USAGE_TABLE,
-        write_disposition="merge",
+        write_disposition=USAGE_DISPOSITION,
         primary_key=ROW_ID_COLUMN,
     )
 

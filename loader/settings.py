@@ -24,3 +24,7 @@ USAGE_TABLE = "usage_job_runs"
 WINDOWS_TABLE = "export_windows"
 DEFAULT_DB_PATH = "data/circleci_costs.duckdb"
 DB_PATH_ENV = "CIRCLECI_COSTS_DB"
+
+# The files path commits about this many bytes of export files (gzip) per load: bounded memory
+# (the keys of one load are deduplicated in memory) and progress that survives a failure.
+FILES_BATCH_BYTES = 64 << 20

@@ -289,3 +289,29 @@ def test_a_window_whose_part_is_not_an_export_fails_alone(sim, db, clock, monkey
     assert "ORGANIZATION_ID is missing" in (summary.failed[0].error or "")
     states = sorted(w[3] for w in ledger(db))
     assert states == [COMPLETED, FAILED]
+
+
+def test_polling_spends_the_get_budget_on_exports_likely_done(clock, tmp_path, db):
+    # CircleCI takes tens of seconds per export and allows 10 reads a minute: polling every
+    # export on a timer would spend the budget on answers of "processing".
+    with make_sim(clock, tmp_path, processing_seconds=30) as sim:
+        org = sim.org_ids[0]
+        summary = run_api(
+            sim,
+            db,
+            clock,
+            start=day(-70),
+            end=day(-1),
+            config={
+                "org_ids": [org],
+                "max_window_days": 7,
+                "poll_interval_seconds": 10,  # the defaults
+                "max_poll_interval_seconds": 60,
+            },
+        )
+        windows = len(summary.outcome.tasks)
+        assert windows == 10 and not summary.failed
+        gets = sim.stats().count(method="GET")
+        assert gets <= windows + 4, f"{gets} status requests for {windows} exports"
+        assert sim.stats().count(status=429) == 0
+        assert clock() - NOW < timedelta(minutes=3)
