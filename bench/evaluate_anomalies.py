@@ -262,8 +262,7 @@ def evaluate(db: Path, truth: Path, tolerance: int, lineage_days: int) -> int:
         delay = min(
             ((e.row["detected_day"] - incident.first_day).days for e in found), default=None
         )
-        drivers = [e for e in found if e.scope_type != "workflow" or incident.job]
-        named = sum(_driver_names(e.row, incident) for e in drivers)
+        named = sum(_driver_names(e.row, incident) for e in found)
         incident_rows.append(
             [
                 incident.incident_id,
@@ -275,7 +274,7 @@ def evaluate(db: Path, truth: Path, tolerance: int, lineage_days: int) -> int:
                 "yes" if found else "NO",
                 ", ".join(levels) or "-",
                 "-" if delay is None else f"{delay:+d}",
-                f"{named}/{len(drivers)}" if drivers else "-",
+                f"{named}/{len(found)}" if found else "-",
             ]
         )
     _print_table(
