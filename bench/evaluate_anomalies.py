@@ -107,7 +107,9 @@ def read_incidents(path: Path) -> list[Incident]:
         ]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
     cursor = con.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
@@ -302,7 +304,7 @@ def evaluate(db: Path, truth: Path, tolerance: int, lineage_days: int) -> int:
         if not typed and scope_type == "team":
             continue
         matched = sum(bool(e.matches) for e in typed)
-        found = sum(
+        found_here = sum(
             any(e.scope_type == scope_type for e in by_incident[i.incident_id]) for i in visible
         )
         type_rows.append(
@@ -312,8 +314,8 @@ def evaluate(db: Path, truth: Path, tolerance: int, lineage_days: int) -> int:
                 matched,
                 len(typed) - matched,
                 _ratio(matched, len(typed)),
-                f"{found}/{len(visible)}",
-                _ratio(found, len(visible)),
+                f"{found_here}/{len(visible)}",
+                _ratio(found_here, len(visible)),
             ]
         )
     matched_all = sum(bool(e.matches) for e in episodes)
