@@ -23,11 +23,16 @@ An episode matches an incident when all of these hold.
    tolerance after a step began is not that step being caught.
 
 Precision is the share of episodes that match at least one incident: an episode that
-matches none is a false alarm, whatever its size. Recall is the share of incidents that at
-least one episode matches (incidents starting after the last complete day cannot be seen and
-are left out, and listed). Per scope type, precision counts that type's episodes, and recall
-counts the incidents found at that level (an incident on a small project need not show at
-org level, so per-type recall is expected to be lower than the overall figure).
+matches none is a false alarm, whatever its size. An episode's days start where the change
+began, which can be before the day it was flagged (`detected_day`): the `delay` column gives
+the first flag of each incident, and the last line counts the matching episodes flagged
+after the incident's days plus the tolerance (late, though dated right).
+
+Recall is the share of incidents that at least one episode matches (incidents starting
+after the last complete day cannot be seen and are left out, and listed). Per scope type,
+precision counts that type's episodes, and recall counts the incidents found at that level
+(an incident on a small project need not show at org level, so per-type recall is expected
+to be lower than the overall figure).
 """
 
 from __future__ import annotations
@@ -355,11 +360,23 @@ def evaluate(db: Path, truth: Path, tolerance: int, lineage_days: int) -> int:
                 for e in false_alarms
             ],
         )
+    incidents_by_id = {i.incident_id: i for i in visible}
+    flagged = [e for e in episodes if e.matches]
+    on_time = sum(
+        any(
+            e.row["detected_day"]
+            <= incidents_by_id[i].window(tolerance, series_end[incidents_by_id[i].org_id])[1]
+            for i in e.matches
+        )
+        for e in flagged
+    )
     print(
         f"\nprecision {_ratio(matched_all, len(episodes))} "
         f"({matched_all} of {len(episodes)} episodes match an incident), "
         f"recall {_ratio(found_all, len(visible))} "
-        f"({found_all} of {len(visible)} incidents found)"
+        f"({found_all} of {len(visible)} incidents found); "
+        f"{on_time} of {len(flagged)} matching episodes were flagged on time (by the end of the "
+        "incident's days plus the tolerance), the others later but dated back to the change"
     )
     return 0
 

@@ -452,6 +452,11 @@ final as (
                     || ' to ' || cast(last_day as {{ dbt.type_string() }})
                     || ' (' || cast(duration_days as {{ dbt.type_string() }}) || ' days)'
             end
+            || case
+                when detected_day > first_day
+                    then ', flagged on ' || cast(detected_day as {{ dbt.type_string() }})
+                else ''
+            end
             || case when is_active then ', still going' else '' end
             || coalesce(
                 '; mostly ' || driver_label || ' ('
