@@ -49,6 +49,10 @@ ONE_YEAR = timedelta(days=365)
 # Waits shorter than this are sat out even with no_wait: stopping would cost more than waiting.
 SHORT_WAIT_SECONDS = 60.0
 MAX_PART_ATTEMPTS = 4
+# Each unanswered poll of an export waits this much longer than the last: exports take tens
+# of seconds (slow growth finds them soon after they finish) up to hours (the gaps reach
+# max_poll_interval).
+POLL_GROWTH = 1.25
 # Never spin: a wait rounded down to nothing would poll the budgets in a busy loop.
 MIN_SLEEP_SECONDS = 0.01
 
@@ -297,7 +301,7 @@ class ExportRunner:
                 continue
             if job.state in WAIT_STATES:
                 task.polls += 1
-                delay = self.settings.poll_interval * (1.5 ** min(task.polls, 20))
+                delay = self.settings.poll_interval * (POLL_GROWTH ** min(task.polls, 30))
                 task.next_poll = self._clock() + min(self.settings.max_poll_interval, delay)
             elif job.state == "completed":
                 self._completed(task)

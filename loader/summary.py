@@ -16,6 +16,7 @@ from loader.pipeline import REPO_ROOT, database_path
 COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
 ACTIVE_ANOMALIES = REPO_ROOT / "docs" / "active_anomalies.sql"
 BUDGETS_AT_RISK = REPO_ROOT / "docs" / "budgets_at_risk.sql"
+TEAM_CHARGEBACK = REPO_ROOT / "docs" / "team_chargeback.sql"
 NOT_THE_INVOICE = (
     "Figures come from CircleCI's usage export, which is not the invoice: totals differ "
     "slightly from the Plans page."
@@ -78,6 +79,29 @@ def _show_budgets(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _show_team_chargeback(con: duckdb.DuckDBPyConnection) -> None:
+    """The latest complete month's chargeback by team (the latest month if none is complete)."""
+    latest = con.execute(
+        """
+        select strftime(usage_month, '%Y-%m'), is_complete_month, max(allocation_coverage_pct)
+        from marts.team_chargeback_monthly
+        group by usage_month, is_complete_month
+        order by is_complete_month desc, usage_month desc
+        limit 1
+        """
+    ).fetchall()
+    if not latest:
+        return
+    month, complete, coverage = latest[0]
+    when = month if complete else f"{month}, partial: no month is complete yet"
+    _show(
+        con,
+        f"Chargeback by team for {when} (marts.team_chargeback_monthly): rules placed "
+        f"{coverage} % of the cost, the rest is `unallocated`:",
+        TEAM_CHARGEBACK.read_text(),
+    )
+
+
 def print_summary(db: Path) -> None:
     """Print the summary of the database at `db`."""
     if not db.exists():
@@ -109,6 +133,8 @@ def print_summary(db: Path) -> None:
                 "Cost by organization and month (marts.agg_monthly_costs), UTC months:",
                 COST_BY_ORG_AND_MONTH.read_text(),
             )
+        if _exists(con, "marts", "team_chargeback_monthly"):
+            _show_team_chargeback(con)
         if _exists(con, "marts", "cost_anomalies"):
             _show_anomalies(con)
         if _exists(con, "marts", "budget_status_monthly"):

@@ -25,7 +25,7 @@ for path in (REPO, HERE):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from raw_usage import ORG_B, make_raw_usage  # noqa: E402
+from raw_usage import ORG_A, ORG_B, make_raw_usage  # noqa: E402
 
 DBT = Path(sys.executable).with_name("dbt")
 PROJECT_DIR = REPO / "dbt_project"
@@ -36,6 +36,42 @@ TEST_PRICES = f"""org_id,price_per_credit,currency,effective_from,effective_unti
 ,0.0006,USD,2015-01-01,2026-03-31,list price
 ,0.00045,USD,2026-04-01,,"negotiated, from April 2026"
 {ORG_B},0.0005,USD,2026-01-15,2026-06-30,globex pilot discount
+"""
+
+# The team rules of the main test build (test_teams.py recomputes their effect in Python):
+# priorities (a job rule over a project rule over an org-wide catch-all, a branch rule over
+# all), a glob across orgs, a re-organisation on 2026-05-15 inside one rule, a three-way
+# split with shares that leave remainders at 18 decimals, and seat rows placed by an
+# org-only rule (acme) or by nothing (globex: unallocated).
+TEAM_RULES_HEADER = (
+    "rule_id,priority,team,org_id,project,workflow,job,branch,share_pct,"
+    "effective_from,effective_until\n"
+)
+TEST_TEAM_RULES = (
+    TEAM_RULES_HEADER
+    + f"""backend,20,backend,{ORG_A},api,,,,,2015-01-01,
+web,20,frontend,{ORG_A},web,,,,,2015-01-01,2026-05-14
+web,20,web-platform,{ORG_A},web,,,,,2026-05-15,
+ios,20,mobile,,ios-*,,,,,2015-01-01,
+infra,20,platform,{ORG_A},infra,,,,,2015-01-01,
+e2e,10,qa,{ORG_A},web,ci,e2e,,,2015-01-01,
+data,20,data,{ORG_B},data-pipeline,,,,45.5,2015-01-01,
+data,20,ml,{ORG_B},data-pipeline,,,,33.333333,2015-01-01,
+data,20,backend,{ORG_B},data-pipeline,,,,21.166667,2015-01-01,
+fixes,5,maintenance,,,,,fix/*,,2026-01-01,
+acme-rest,90,platform,{ORG_A},,,,,,2015-01-01,
+"""
+)
+
+# Shared costs of the main test build: platform shared proportionally (blank targets), qa
+# passed on to platform (a chain), maintenance shared evenly then proportionally among listed
+# teams (frontend has no direct cost after May), unallocated shared from September.
+TEST_SHARED_COSTS = """source_team,method,target_teams,effective_from,effective_until
+platform,proportional,,2015-01-01,
+qa,even,platform,2015-01-01,
+maintenance,even,backend;frontend;mobile,2026-01-01,2026-06-30
+maintenance,proportional,"backend, frontend, web-platform",2026-07-01,
+unallocated,proportional,,2026-09-01,
 """
 
 
@@ -59,12 +95,22 @@ class DbtRun:
         return [line.split(prefix, 1)[1] for line in self.output.splitlines() if prefix in line]
 
 
-def write_seeds(folder: Path, credit_prices: str) -> Path:
-    """A seeds folder with the user defaults, `credit_prices.csv` replaced."""
+def write_seeds(
+    folder: Path,
+    credit_prices: str,
+    *,
+    team_rules: str | None = None,
+    shared_costs: str | None = None,
+) -> Path:
+    """A seeds folder with the user defaults, `credit_prices.csv` and any other given replaced."""
     folder.mkdir(parents=True, exist_ok=True)
     for seed in (REPO / "seeds").glob("*.csv"):
         shutil.copy(seed, folder / seed.name)
     (folder / "credit_prices.csv").write_text(credit_prices)
+    if team_rules is not None:
+        (folder / "team_rules.csv").write_text(team_rules)
+    if shared_costs is not None:
+        (folder / "shared_costs.csv").write_text(shared_costs)
     return folder
 
 
@@ -134,10 +180,12 @@ def raw_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def build(raw_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """`dbt build` of the whole project on the generated data and the test price list."""
+    """`dbt build` of the whole project on the generated data, test prices and team rules."""
     work = tmp_path_factory.mktemp("build")
     db = copy_db(raw_db, work / "circleci_costs.duckdb")
-    seeds = write_seeds(work / "seeds", TEST_PRICES)
+    seeds = write_seeds(
+        work / "seeds", TEST_PRICES, team_rules=TEST_TEAM_RULES, shared_costs=TEST_SHARED_COSTS
+    )
     run = run_dbt(["build"], db=db, seeds=seeds, work=work)
     assert run.returncode == 0, run.output[-4000:]
     return Build(db=db, seeds=seeds, run=run, work=work)

@@ -263,7 +263,13 @@ def test_totals_agree_to_the_cent_everywhere(build: Build, expected_rows: dict) 
 
 def test_every_mart_column_is_documented_and_money_has_a_currency(build: Build) -> None:
     manifest = json.loads((build.work / "target" / "manifest.json").read_text())
-    for name in ("fct_job_run_costs", "agg_daily_costs", "agg_monthly_costs"):
+    for name in (
+        "fct_job_run_costs",
+        "agg_daily_costs",
+        "agg_monthly_costs",
+        "fct_team_costs_daily",
+        "team_chargeback_monthly",
+    ):
         node = manifest["nodes"][f"model.circleci_costs.{name}"]
         assert "one row per" in node["description"].lower(), name
         columns = [

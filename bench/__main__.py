@@ -1,0 +1,330 @@
+"""`python -m bench` (`make bench`): time the loader and the marts against DuckDB's own speed.
+
+Every figure is measured in this run on this machine, and every ratio divides by the
+physical baseline measured in the same run (see `bench/baseline.py`), so the figures compare
+like with like whatever the machine. Nothing here asserts a time: it prints and records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.measure import Run, median_of, run
+from loader.pipeline import REPO_ROOT
+
+PYTHON = sys.executable
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@dataclass
+class Figure:
+    """One line of the results table."""
+
+    name: str
+    value: float
+    unit: str
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    samples: list[float] = field(default_factory=list)
+
+
+def environment(db: Path, **extra: str) -> dict[str, str]:
+    """The environment of a measured process: the repository's, a given database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIRCLECI_", "SOURCES__"))}
+    env.update(
+        CIRCLECI_COSTS_DB=str(db),
+        DLT_PROJECT_DIR=str(REPO_ROOT),
+        RUNTIME__DLTHUB_TELEMETRY="false",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def generate(rows: int, folder: Path, seed: int) -> Path:
+    """Export files of about `rows` job runs, generated once and reused (gzip CSV parts)."""
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [PYTHON, "-m", "loader.simulator", "generate", "--rows", str(rows)]
+    command += ["--out", str(folder), "--seed", str(seed)]
+    print(f"  generating {rows:,} rows into {folder} ...", flush=True)
+    print("  " + run(command, environment(folder / "unused.duckdb"), REPO_ROOT).stdout.strip())
+    marker.write_text(str(rows))
+    return folder
+
+
+def new_day(files: Path, folder: Path, rows: int, seed: int) -> Path:
+    """The export of the day after the generated history, for an incremental load."""
+    from loader.simulator import UsageGenerator, write_parts
+
+    end = datetime.now(UTC).date() - timedelta(days=1)
+    scale = UsageGenerator.scale_for_rows(rows, seed=seed, end_date=end, days=400, org_ids=None)
+    generator = UsageGenerator(seed=seed, end_date=end + timedelta(days=1), days=401, scale=scale)
+    folder.mkdir(parents=True, exist_ok=True)
+    for org in generator.organizations:
+        table = generator.day_table(org.id, generator.end_date)
+        write_parts(table, folder, 2, prefix=f"usage_{org.name}_newday")
+    return folder
+
+
+def load_files(files: Path, db: Path) -> Run:
+    """`python -m loader files` into `db`."""
+    return run([PYTHON, "-m", "loader", "-q", "files", str(files)], environment(db), REPO_ROOT)
+
+
+def baseline(files: Path, db: Path) -> Run:
+    """DuckDB alone into a fresh `db`."""
+    return run([PYTHON, "-m", "bench.baseline", str(files), str(db)], environment(db), REPO_ROOT)
+
+
+def dbt_build(db: Path, *extra: str) -> Run:
+    """`dbt build` of the project on `db`."""
+    command = [DBT, "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"]
+    return run([*command, "--quiet", *extra], environment(db), REPO_ROOT)
+
+
+def fresh(workdir: Path, name: str) -> Path:
+    """A database path in a new empty folder."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=workdir))
+    return folder / "costs.duckdb"
+
+
+def measure_loads(args: argparse.Namespace, workdir: Path, figures: list[Figure]) -> dict:
+    """Steps 1 to 3 and 5: the files path against the physical baseline, memory at two sizes."""
+    files = generate(args.rows, workdir / f"files-{args.rows}-seed{args.seed}", args.seed)
+    small = generate(
+        args.small_rows, workdir / f"files-{args.small_rows}-seed{args.seed}", args.seed
+    )
+
+    print("  physical baseline (DuckDB read_csv, INSERT OR REPLACE on the key) ...", flush=True)
+    base, base_times = median_of(args.reps, lambda i: baseline(files, fresh(workdir, "base")))
+    print(f"    {base.seconds:.1f} s", flush=True)
+    print("  loader, first load ...", flush=True)
+    dbs: list[Path] = []
+
+    def first_load(i: int) -> Run:
+        dbs.append(fresh(workdir, "loader"))
+        return load_files(files, dbs[-1])
+
+    first, first_times = median_of(args.reps, first_load)
+    history = dbs[-1]
+    print(f"    {first.seconds:.1f} s, peak {first.peak_rss_mb:.0f} MB", flush=True)
+    print("  loader, the same files again ...", flush=True)
+    again, again_times = median_of(args.reps, lambda i: load_files(files, history))
+    day = new_day(files, workdir / f"newday-{args.rows}-seed{args.seed}", args.rows, args.seed)
+    print("  loader, one new day on the full history ...", flush=True)
+    one_day = load_files(day, history)
+    print("  loader, smaller input (memory) ...", flush=True)
+    small_run, _ = median_of(1, lambda i: load_files(small, fresh(workdir, "small")))
+
+    ratio = first.seconds / base.seconds
+    figures += [
+        Figure(
+            "baseline: DuckDB read_csv + insert or replace",
+            base.seconds,
+            "s",
+            1.0,
+            samples=base_times,
+            note=f"{args.rows:,} rows, peak {base.peak_rss_mb:.0f} MB",
+        ),
+        Figure(
+            "loader: first load (python -m loader files)",
+            first.seconds,
+            "s",
+            ratio,
+            "<= 1.5",
+            ratio <= 1.5,
+            samples=first_times,
+        ),
+        Figure(
+            "loader: second load of the same files",
+            again.seconds,
+            "s",
+            again.seconds / base.seconds,
+            samples=again_times,
+        ),
+        Figure(
+            "loader: one new day on the full history",
+            one_day.seconds,
+            "s",
+            one_day.seconds / base.seconds,
+        ),
+        Figure(f"loader peak memory, {args.small_rows:,} rows", small_run.peak_rss_mb, "MB"),
+        Figure(
+            f"loader peak memory, {args.rows:,} rows",
+            first.peak_rss_mb,
+            "MB",
+            first.peak_rss_mb / max(small_run.peak_rss_mb, 1),
+            "< 1024 MB",
+            first.peak_rss_mb < 1024,
+            note="ratio: against the smaller input",
+        ),
+    ]
+    return {"history_db": history, "small_files": small, "day": day}
+
+
+def measure_dbt(
+    args: argparse.Namespace, workdir: Path, figures: list[Figure], loads: dict
+) -> None:
+    """Step 4: full build against an incremental build after one new day, at two sizes."""
+    results = {}
+    for label, db in (("full history", loads["history_db"]), ("smaller history", None)):
+        if db is None:
+            db = fresh(workdir, "dbt-small")
+            load_files(loads["small_files"], db)
+        print(f"  dbt build, {label} ...", flush=True)
+        full = dbt_build(db, "--full-refresh")
+        load_files(loads["day"], db)
+        incremental = dbt_build(db)
+        results[label] = (full, incremental)
+    full, incremental = results["full history"]
+    small_full, small_incremental = results["smaller history"]
+    ratio = incremental.seconds / full.seconds
+    figures += [
+        Figure("dbt build, full refresh, full history", full.seconds, "s"),
+        Figure(
+            "dbt build, incremental after one new day",
+            incremental.seconds,
+            "s",
+            ratio,
+            "<= 0.25",
+            ratio <= 0.25,
+            note="ratio: incremental / full",
+        ),
+        Figure(
+            "dbt build, incremental, smaller history",
+            small_incremental.seconds,
+            "s",
+            small_incremental.seconds / small_full.seconds,
+            note=f"ratio: incremental / full ({small_full.seconds:.1f} s)",
+        ),
+    ]
+
+
+def measure_api(args: argparse.Namespace, workdir: Path, figures: list[Figure]) -> None:
+    """Step 6: a 12-window backfill against one window, with a realistic processing delay."""
+    from loader.simulator import Simulator, SimulatorConfig
+
+    config = SimulatorConfig(
+        seed=args.seed,
+        scale=0.1,
+        processing_seconds=args.api_delay,
+        posts_per_hour=args.api_windows + 1,  # the single-window run spends one too
+        gets_per_minute=10,
+        work_dir=str(Path(tempfile.mkdtemp(prefix="sim-", dir=workdir))),
+    )
+    timings = {}
+    with Simulator(config) as sim:
+        org = sim.org_ids[0]
+        today = datetime.now(UTC).date()
+        for label, windows in (
+            ("one window", 1),
+            (f"{args.api_windows} windows", args.api_windows),
+        ):
+            start = today - timedelta(days=31 * windows)
+            before = sim.stats()
+            env = environment(
+                fresh(workdir, "api"),
+                CIRCLECI_TOKEN=sim.admin_token,
+                CIRCLECI_ORG_ID=org,
+                CIRCLECI_API_URL=sim.api_url,
+                SOURCES__CIRCLECI__POSTS_PER_HOUR=str(args.api_windows + 1),
+            )
+            print(f"  API path, {label} ({args.api_delay:.0f} s per export) ...", flush=True)
+            result = run(
+                [PYTHON, "-m", "loader", "-q", "api", "--start", str(start)], env, REPO_ROOT
+            )
+            after = sim.stats()
+            posts = after.count(org_id=org, method="POST") - before.count(org_id=org, method="POST")
+            gets = after.count(org_id=org, method="GET") - before.count(org_id=org, method="GET")
+            timings[windows] = (result.seconds, posts, gets)
+    one, many = timings[1], timings[args.api_windows]
+    ratio = many[0] / one[0]
+    # each export needs at least one GET that finds it completed: past 10 a minute, the
+    # others wait for the budget's minute to slide
+    floor = (args.api_delay + 60 * ((args.api_windows - 1) // 10)) / args.api_delay
+    figures += [
+        Figure("API: one window", one[0], "s", note=f"{one[1]} POST, {one[2]} GET"),
+        Figure(
+            f"API: {args.api_windows}-window backfill",
+            many[0],
+            "s",
+            ratio,
+            "<= 2",
+            ratio <= 2,
+            note=f"{many[1]} POST, {many[2]} GET; floor set by the GET limit "
+            f"of 10/min: about {floor:.1f}",
+        ),
+    ]
+
+
+def print_table(figures: list[Figure]) -> None:
+    """The results as an aligned table."""
+    print()
+    print(f"{'measure':<52} {'value':>10} {'ratio':>7}  {'target':<10} status  note")
+    for f in figures:
+        value = f"{f.value:,.1f} {f.unit}"
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
+        status = "" if f.met is None else ("met" if f.met else "MISSED")
+        print(f"{f.name:<52} {value:>10} {ratio:>7}  {f.target:<10} {status:<6}  {f.note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; write the figures to a JSON file and print a table."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--rows", type=int, default=2_000_000, help="job runs of the history")
+    parser.add_argument("--small-rows", type=int, default=500_000, help="second size (memory)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of the load timings")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--api-delay", type=float, default=30.0, help="seconds per export")
+    parser.add_argument("--api-windows", type=int, default=12)
+    parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-dbt", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "data" / "bench")
+    parser.add_argument("--out", type=Path, default=None, help="JSON results file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.small_rows, args.reps = 20_000, 10_000, 1
+        args.api_delay, args.api_windows = 1.0, 3
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    out = args.out or args.workdir / "results.json"
+    figures: list[Figure] = []
+    print(f"circleci-costs benchmark: {args.rows:,} rows, {os.cpu_count()} CPUs", flush=True)
+    loads = measure_loads(args, args.workdir, figures)
+    if not args.skip_dbt:
+        measure_dbt(args, args.workdir, figures, loads)
+    if not args.skip_api:
+        measure_api(args, args.workdir, figures)
+    print_table(figures)
+    out.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "settings": {k: str(v) for k, v in vars(args).items()},
+                "figures": [asdict(f) for f in figures],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nfigures written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
