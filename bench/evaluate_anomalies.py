@@ -13,9 +13,11 @@ An episode matches an incident when all of these hold.
    - project: the incident's project;
    - workflow: the incident's workflow, or any workflow of the incident's project when the
      incident is about the whole project;
-   - resource_class / team: the incident's scope (its project, narrowed to its workflow and
-     job when given) has cost in that resource class / team during the episode or in the
-     `--lineage-days` days before it (the baseline it was compared with).
+   - resource_class: the incident's scope (its project, narrowed to its workflow and job
+     when given) has cost on that resource class during the episode or in the
+     `--lineage-days` days before it (the baseline it was compared with);
+   - team: the team had cost from the incident's project (fct_team_costs_daily, after team
+     rules and shared-cost policies) during the episode or the `--lineage-days` days before.
 3. Time: the episode's days overlap the incident's days widened by `--tolerance-days` on
    both sides. A `spike`'s days run from its first to its last day; a `step` is a change on
    its first day (its label stays open for ever, but what a detector can catch is the
@@ -157,7 +159,7 @@ class Lineage:
             found = self.con.execute(
                 """
                 select count(*) from marts.fct_team_costs_daily
-                where org_id = ? and project_name = ? and team_name = ?
+                where org_id = ? and project_name = ? and team = ? and total_credits <> 0
                     and usage_date between ? and ?
                 """,
                 [incident.org_id, incident.project, episode["team_name"], start, end],

@@ -35,6 +35,9 @@ EPISODES = [
     ("resource_class", None, None, "xlarge", "2026-03-11", "2026-03-11", ORG, False),
     ("project", "api", None, None, "2026-03-17", "2026-03-18", ORG, False),
     ("project", "api", None, None, "2026-03-11", "2026-03-11", OTHER_ORG, False),
+    # a team that had cost from the incident's project, and one that had not
+    ("team", None, None, None, "2026-03-11", "2026-03-13", ORG, True),
+    ("team", None, None, None, "2026-03-11", "2026-03-13", ORG, False),
     # the step is a change on its first day: caught two days late, not three
     ("project", "web", None, None, "2026-04-08", "2026-04-30", ORG, True),
     ("workflow", "web", "build", None, "2026-04-09", "2026-04-30", ORG, False),
@@ -57,12 +60,22 @@ def database(tmp_path: Path) -> tuple[Path, Path]:
                 currency varchar, peak_score double, driver_project_name varchar,
                 driver_workflow_name varchar, driver_job_name varchar)"""
         )
-        for n, (kind, project, workflow, rc, first, last, org, _) in enumerate(EPISODES):
+        for n, (kind, project, workflow, rc, first, last, org, match) in enumerate(EPISODES):
+            team = ("builders" if match else "bystanders") if kind == "team" else None
             con.execute(
                 "insert into marts.cost_anomalies values "
-                "(?, ?, ?, ?, ?, ?, ?, null, 'up', ?, ?, ?, 1, 5, 'USD', 6, 'api', 'ci', 'e2e')",
-                [f"e{n}", kind, f"episode {n}", org, project, workflow, rc, first, first, last],
+                "(?, ?, ?, ?, ?, ?, ?, ?, 'up', ?, ?, ?, 1, 5, 'USD', 6, 'api', 'ci', 'e2e')",
+                [f"e{n}", kind, f"episode {n}", org, project, workflow, rc, team]
+                + [first, first, last],
             )
+        con.execute(
+            "create table marts.fct_team_costs_daily as select * from (values "
+            "('builders', ?, 'api', date '2026-03-01', 5.0),"
+            " ('bystanders', ?, 'web', date '2026-03-01', 5.0),"
+            " ('bystanders', ?, 'api', date '2026-03-01', 0.0))"
+            " as t(team, org_id, project_name, usage_date, total_credits)",
+            [ORG, ORG, ORG],
+        )
         con.execute(
             "create table marts.cost_daily_series as "
             "select * from (values (?, date '2026-05-31'), (?, date '2026-05-31')) "
@@ -99,6 +112,7 @@ def test_each_episode_matches_exactly_as_the_rule_says(
     matched = sum(e[-1] for e in EPISODES)
     assert f"precision {matched / len(EPISODES):.2f} ({matched} of {len(EPISODES)} episodes" in out
     assert "recall 1.00 (2 of 2 incidents found)" in out
+    assert "  team " in out.split("by scope type:")[1]
 
 
 def test_a_missing_database_is_a_sentence_not_a_traceback(

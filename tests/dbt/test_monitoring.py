@@ -8,10 +8,12 @@ then changes the raw data the way the marts must notice:
   first day of a runaway must not teach the score that huge runs are normal);
 - acme's data ends on 2026-10-20 (mid-month, so budgets need a forecast), while globex has a
   row started today, which must never make today (an incomplete day) part of the series;
-- budgets.csv with org and project budgets, checked against a reference computed here from
-  fct_job_run_costs by the documented rule, and one budget that names no project (a warning
-  that names it).
-Finally a cent added to the series on a copy must fail the conservation test, by name.
+- budgets.csv with org, project and team budgets, checked against a reference computed here
+  from fct_job_run_costs and fct_team_costs_daily by the documented rule, and one budget that
+  names no project (a warning that names it).
+The scenario keeps the main build's team rules and shared costs: the runaway's project belongs
+to team mobile, which must see it too. Finally a cent added to the series on a copy must fail
+the conservation tests (the org's, and the teams' against their org), by name.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import TEST_PRICES, Build, DbtRun, copy_db, run_dbt, write_seeds
+from conftest import (
+    TEST_PRICES,
+    TEST_SHARED_COSTS,
+    TEST_TEAM_RULES,
+    Build,
+    DbtRun,
+    copy_db,
+    run_dbt,
+    write_seeds,
+)
 from raw_usage import ORG_A, ORG_B
 
 MARTS = ("cost_daily_series", "cost_anomalies", "budget_status_monthly")
@@ -38,6 +49,7 @@ org,acme,2026-10-01,400,USD
 project,ios-app,2026-10-01,50,USD
 project,acme/web,2026-10-01,5000,USD
 project,no-such-project,2026-10-01,10,USD
+team,mobile,2026-10-01,60,USD
 """
 
 
@@ -132,7 +144,9 @@ def test_series_is_zero_filled_and_leaves_seats_out(build: Build) -> None:
 def scenario(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("monitoring")
     db = copy_db(build.db, work / "circleci_costs.duckdb")
-    seeds = write_seeds(work / "seeds", TEST_PRICES)
+    seeds = write_seeds(
+        work / "seeds", TEST_PRICES, team_rules=TEST_TEAM_RULES, shared_costs=TEST_SHARED_COSTS
+    )
     (seeds / "budgets.csv").write_text(BUDGETS)
     raw = "circleci_raw.usage_job_runs"
     day_of = "coalesce(cast(job_run_started_at as date), job_run_date)"
@@ -264,6 +278,14 @@ def test_runaway_is_one_episode_flagged_on_its_first_day(scenario: dict[str, Any
             and detected_day = date '{RUNAWAY_DAYS[0]}'""",
     )
     assert org_episode["driver_job_name"] == "build-ios"
+    [team_episode] = query(
+        scenario["db"],
+        f"""select * from marts.cost_anomalies where scope_type = 'team'
+            and team_name = 'mobile' and detected_day = date '{RUNAWAY_DAYS[0]}'""",
+    )
+    assert (team_episode["org_id"], team_episode["direction"]) == (ORG_A, "up")
+    assert team_episode["driver_project_name"] == "ios-app"
+    assert team_episode["driver_job_name"] == "build-ios"
     days = query(
         scenario["db"],
         f"""select usage_date from marts.cost_daily_series
@@ -292,25 +314,33 @@ def test_budgets_match_a_reference_forecast(scenario: dict[str, Any]) -> None:
     rows = {
         r["scope"]: r for r in query(scenario["db"], "select * from marts.budget_status_monthly")
     }
-    assert set(rows) == {"acme", "ios-app", "acme/web", "no-such-project"}
+    assert set(rows) == {"acme", "ios-app", "acme/web", "no-such-project", "mobile"}
     month = date(2026, 10, 1)
-    for scope, project in (("acme", None), ("ios-app", "ios-app"), ("acme/web", "web")):
-        filter_ = f"and project_name = '{project}'" if project else ""
-        daily = {
-            r["usage_date"]: r["cost"]
-            for r in query(
-                scenario["db"],
-                f"""select usage_date, sum(total_cost - user_cost) as cost
-                    from marts.fct_job_run_costs
-                    where org_id = '{ORG_A}' {filter_} group by usage_date""",
-            )
-        }
+    # team mobile: ios-app in acme, and shares of globex's cost by its shared-cost policies;
+    # its rows without a project are seats only in this data (left out of budgets)
+    team_mobile = """select usage_date, sum(total_cost) as cost from marts.fct_team_costs_daily
+        where team = 'mobile' and project_id is not null group by usage_date"""
+    for scope, project in (
+        ("acme", None),
+        ("ios-app", "ios-app"),
+        ("acme/web", "web"),
+        ("mobile", None),
+    ):
+        if scope == "mobile":
+            sql = team_mobile
+        else:
+            filter_ = f"and project_name = '{project}'" if project else ""
+            sql = f"""select usage_date, sum(total_cost - user_cost) as cost
+                from marts.fct_job_run_costs
+                where org_id = '{ORG_A}' {filter_} group by usage_date"""
+        daily = {r["usage_date"]: r["cost"] for r in query(scenario["db"], sql)}
         to_date, forecast = _reference_budget(daily, month, ACME_LAST_DAY)
         row = rows[scope]
-        assert row["matched_scopes"] == 1, scope
+        # a team is watched per org: mobile has cost in both, and its budget covers both
+        assert row["matched_scopes"] == (2 if scope == "mobile" else 1), scope
         assert row["as_of_date"] == ACME_LAST_DAY
         assert (row["days_complete"], row["days_remaining"]) == (20, 11)
-        assert row["cost_to_date"] == to_date, scope
+        assert abs(row["cost_to_date"] - to_date) < Decimal("1e-12"), scope
         assert abs(row["forecast_cost"] - forecast) < Decimal("1e-9"), scope
         budget = row["budget_amount"]
         status = "over" if to_date > budget else "at risk" if forecast > budget else "on track"
@@ -324,31 +354,33 @@ def test_budgets_match_a_reference_forecast(scenario: dict[str, Any]) -> None:
     assert rows["no-such-project"]["status"] is None
 
 
-def test_conservation_test_catches_a_cent_in_the_series(
+def test_conservation_tests_catch_a_cent_in_the_series(
     scenario: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     work = tmp_path_factory.mktemp("monitoring-tampered")
     db = copy_db(scenario["db"], work / "circleci_costs.duckdb")
+    tampered = {}
     with duckdb.connect(str(db)) as con:
-        key, day = con.execute(
-            f"""select scope_key, usage_date from marts.cost_daily_series
-                where scope_type = 'project' and org_id = '{ORG_B}' and actual_cost > 0
-                order by usage_date, scope_key limit 1"""
-        ).fetchall()[0]
-        con.execute(
-            "update marts.cost_daily_series set actual_cost = actual_cost + 0.01 "
-            "where scope_key = ? and usage_date = ?",
-            [key, day],
-        )
-    run = run_dbt(
-        ["test", "--select", "assert_cost_daily_series_conserves_cost"],
-        db=db,
-        seeds=scenario["seeds"],
-        work=work,
-    )
-    assert run.status("assert_cost_daily_series_conserves_cost") == "fail"
-    [problem] = run.problems("assert_cost_daily_series_conserves_cost")
+        for scope_type, org in (("project", ORG_B), ("team", ORG_A)):
+            key, day = con.execute(
+                f"""select scope_key, usage_date from marts.cost_daily_series
+                    where scope_type = '{scope_type}' and org_id = '{org}' and actual_cost > 0
+                    order by usage_date, scope_key limit 1"""
+            ).fetchall()[0]
+            con.execute(
+                "update marts.cost_daily_series set actual_cost = actual_cost + 0.01 "
+                "where scope_key = ? and usage_date = ?",
+                [key, day],
+            )
+            tampered[scope_type] = day
+    tests = ["assert_cost_daily_series_conserves_cost", "assert_team_series_add_up_to_their_orgs"]
+    run = run_dbt(["test", "--select", *tests], db=db, seeds=scenario["seeds"], work=work)
+    assert run.status(tests[0]) == "fail"
+    [problem] = run.problems(tests[0])
     assert problem.startswith(
-        f"cost_daily_series.actual_cost for usage_date={day}, org_id={ORG_B}, "
+        f"cost_daily_series.actual_cost for usage_date={tampered['project']}, org_id={ORG_B}, "
         "scope_type=project is "
     )
+    assert run.status(tests[1]) == "fail"
+    [problem] = run.problems(tests[1])
+    assert problem.startswith(f"the team series of org {ORG_A} on {tampered['team']} add up to ")

@@ -17,6 +17,8 @@
     job (with the resource class it ran on) whose cost moved most in the episode's direction
     against its own weekday-matched baseline (the median of the same weeks), over the
     episode's days. Org-level usage without a project (a leased host) is its own "project".
+    A team's components are the jobs of the projects it had cost from, whole (a team with a
+    share of a project is pointed at the project's jobs, not at its share of them).
 */
 
 with
@@ -30,6 +32,12 @@ filled as (
 daily_costs as (
 
     select * from {{ ref('agg_daily_costs') }}
+
+),
+
+team_costs as (
+
+    select * from {{ ref('fct_team_costs_daily') }}
 
 ),
 
@@ -117,11 +125,33 @@ episode_scopes as (
         scopes.org_id,
         scopes.project_id,
         scopes.workflow_name,
-        scopes.resource_class
+        scopes.resource_class,
+        scopes.team_name
 
     from episode_totals
     inner join scopes
         on episode_totals.scope_key = scopes.scope_key
+
+),
+
+team_episode_projects as (
+
+    -- a team's components are the jobs of the projects it had cost from (org-level rows
+    -- without a project included) during the episode or its baseline weeks
+    select distinct
+        episode_scopes.anomaly_id,
+        team_costs.project_id
+
+    from episode_scopes
+    inner join team_costs
+        on episode_scopes.scope_type = 'team'
+        and team_costs.team = episode_scopes.team_name
+        and team_costs.org_id = episode_scopes.org_id
+        and team_costs.total_credits <> 0
+        and team_costs.usage_date <= episode_scopes.last_day
+        and team_costs.usage_date >= cast(
+            {{ dbt.dateadd('day', -7 * var('anomaly_baseline_weeks') | int, 'episode_scopes.first_day') }}
+            as date)
 
 ),
 
@@ -152,6 +182,13 @@ episode_components as (
                 and component_days.workflow_name = episode_scopes.workflow_name)
             or (episode_scopes.scope_type = 'resource_class'
                 and component_days.resource_class = episode_scopes.resource_class)
+            or (episode_scopes.scope_type = 'team'
+                and exists (
+                    select 1 from team_episode_projects
+                    where team_episode_projects.anomaly_id = episode_scopes.anomaly_id
+                        and team_episode_projects.project_id
+                            is not distinct from component_days.project_id
+                ))
         )
 
 ),
