@@ -14,6 +14,8 @@ import duckdb
 from loader.pipeline import REPO_ROOT, database_path
 
 COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
+ACTIVE_ANOMALIES = REPO_ROOT / "docs" / "active_anomalies.sql"
+BUDGETS_AT_RISK = REPO_ROOT / "docs" / "budgets_at_risk.sql"
 TEAM_CHARGEBACK = REPO_ROOT / "docs" / "team_chargeback.sql"
 NOT_THE_INVOICE = (
     "Figures come from CircleCI's usage export, which is not the invoice: totals differ "
@@ -32,6 +34,49 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def _show(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> None:
     print(f"\n{title}")
     con.sql(sql).show(max_rows=200, max_width=160)
+
+
+def _value(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return con.execute(sql).fetchall()[0][0]
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(str(_value(con, sql) or 0))
+
+
+def _show_anomalies(con: duckdb.DuckDBPyConnection) -> None:
+    """The active cost anomalies and the latest ended ones, or a line saying there are none."""
+    day = _value(con, "select max(usage_date) from marts.cost_daily_series")
+    if not _count(con, "select count(*) from marts.cost_anomalies"):
+        print(f"\nCost anomalies (marts.cost_anomalies): none through {day}.")
+        return
+    active = _count(con, "select count(*) from marts.cost_anomalies where is_active")
+    _show(
+        con,
+        f"Cost anomalies (marts.cost_anomalies), complete UTC days through {day}: "
+        f"{active} active, then the latest that ended. Seat credits left out:",
+        ACTIVE_ANOMALIES.read_text(),
+    )
+
+
+def _show_budgets(con: duckdb.DuckDBPyConnection) -> None:
+    """Budgets over or at risk, this month and last, or a line saying how many are on track."""
+    budgets = _count(con, "select count(*) from marts.budget_status_monthly")
+    if not budgets:
+        return
+    flagged = _count(
+        con,
+        "select count(*) from marts.budget_status_monthly where status in ('over', 'at risk')",
+    )
+    if not flagged:
+        print(f"\nBudgets (marts.budget_status_monthly): all {budgets} on track.")
+        return
+    _show(
+        con,
+        "Budgets over or at risk, this month and last (marts.budget_status_monthly; "
+        "seat credits left out, forecast at each weekday's recent rate):",
+        BUDGETS_AT_RISK.read_text(),
+    )
 
 
 def _show_team_chargeback(con: duckdb.DuckDBPyConnection) -> None:
@@ -90,6 +135,10 @@ def print_summary(db: Path) -> None:
             )
         if _exists(con, "marts", "team_chargeback_monthly"):
             _show_team_chargeback(con)
+        if _exists(con, "marts", "cost_anomalies"):
+            _show_anomalies(con)
+        if _exists(con, "marts", "budget_status_monthly"):
+            _show_budgets(con)
     print(f"\n{NOT_THE_INVOICE}")
 
 
