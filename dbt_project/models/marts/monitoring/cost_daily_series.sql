@@ -15,7 +15,7 @@
     in credits priced at the day's price: a new contracted price is not an anomaly.
   - A day is anomalous exactly when the actual cost lies outside [lower_bound_cost,
     upper_bound_cost]: its score, its change in percent and its money impact all pass their
-    thresholds (see macros/anomaly_scoring.sql and docs/anomalies.md), and the scope has at
+    thresholds (see macros/anomaly_scoring.sql and the README ("Anomalies and budgets")), and the scope has at
     least var('anomaly_min_history_days') days of history. cost_anomalies groups these days.
 */
 
