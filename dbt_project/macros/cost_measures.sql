@@ -6,6 +6,10 @@
   cost_measures():     their names, in mart column order.
   sum_cost_measures(): their aggregates over rows of fct_job_run_costs, for a GROUP BY.
 
+  sum_daily_cost_measures(): the same totals over rows of agg_daily_costs (a sum of sums, so
+                       a month is exactly the sum of its days), with the types of
+                       sum_cost_measures().
+
   The conservation tests re-derive the same measures from fct_job_run_costs on their own
   (fct_conservation_expressions), so a mistake here cannot hide behind itself.
 #}
@@ -34,4 +38,14 @@
         {% endfor -%}
         coalesce(sum(case when is_failed then total_cost end), 0) as failed_job_runs_cost,
         sum(list_price_cost) as list_price_cost
+{%- endmacro %}
+
+{% macro sum_daily_cost_measures() -%}
+    {%- for measure in cost_measures() %}
+        {% if measure in ('usage_rows', 'job_runs') -%}
+        cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as {{ measure }}
+        {%- else -%}
+        sum({{ measure }}) as {{ measure }}
+        {%- endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

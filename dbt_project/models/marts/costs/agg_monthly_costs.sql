@@ -9,13 +9,19 @@
   not wholly in the data (before the first day loaded, or the first month when the history
   starts mid-month): comparing with a part of a month would show growth that is not there.
   The first and the last month are usually partial: see is_complete_month. Org-level rows (seat credits) have a NULL project.
+
+  A table rebuilt on every run, from agg_daily_costs (a month is the sum of its days: the same
+  exact sums as over fct_job_run_costs, from a table thousands of times smaller), so a daily
+  run's cost does not grow with the number of job runs; it stays right whatever a run
+  changes (the change against the previous month, the complete months, the zero-filled
+  months all depend on the whole history).
 */
 
 with
 
-job_run_costs as (
+daily_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('agg_daily_costs') }}
 
 ),
 
@@ -29,9 +35,9 @@ monthly_usage as (
         list_price_currency,
         max(org_name) as org_name,
         max(project_name) as project_name,
-        {{ sum_cost_measures() }}
+        {{ sum_daily_cost_measures() }}
 
-    from job_run_costs
+    from daily_costs
     group by 1, 2, 3, 4, 5
 
 ),
@@ -49,7 +55,7 @@ data_bounds as (
             else cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'min(usage_date)')) }} as date)
         end as first_complete_month
 
-    from job_run_costs
+    from daily_costs
 
 ),
 
