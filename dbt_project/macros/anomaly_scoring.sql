@@ -13,6 +13,15 @@
 
 
 {#
+  The sum of the squares of an exact credits column (DECIMAL(38, 9)), as a double: squared and
+  summed in exact decimals, so the result does not depend on the order the rows are added in.
+#}
+{% macro sum_of_squares(credits) -%}
+    cast(sum({{ credits }} * {{ credits }}) as double precision)
+{%- endmacro %}
+
+
+{#
   The weekday-matched baseline and the anomaly test of every scope-day, as CTEs appended to a
   model's WITH clause. `filled` names a CTE shaped like int_scope_days_filled (one row per
   scope and complete UTC day, zero-filled inside the scope's life). Defines:

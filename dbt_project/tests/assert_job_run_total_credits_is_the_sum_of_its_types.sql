@@ -1,6 +1,7 @@
 {{ config(severity='warn') }}
 -- CircleCI's TOTAL_CREDITS is the sum of the credit types. If an export ever disagrees, cost by
 -- type will not add up to total_cost (which is priced from total_credits): warn, naming rows.
+-- A routine run checks the rows of the org-days it re-read; full_history_tests checks all.
 {% set problems %}
 select
     'usage_row_id ' || usage_row_id || ' has total_credits '
@@ -12,8 +13,9 @@ select
         ) as problem,
     usage_row_id
 
-from {{ ref('stg_circleci__job_runs') }}
-where total_credits is distinct from (
+from {{ ref('stg_circleci__job_runs') }} as job_runs
+where {{ checked_in_this_run('job_runs', 'refresh_costs') }}
+    and total_credits is distinct from (
     {% for credit_type in credit_types() -%}
     coalesce({{ credit_type }}_credits, 0){{ ' + ' if not loop.last }}
     {%- endfor %}

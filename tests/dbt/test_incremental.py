@@ -1,153 +1,373 @@
-"""An incremental run of fct_job_run_costs gives what a full refresh gives.
+"""Incremental runs give what a full refresh gives, for every incremental model and every mart.
 
-On a copy of the clean build, the raw table and the price list change the ways they do in
-real life, then `dbt build` runs incrementally and `dbt build --full-refresh` after it:
-- a row inside the lookback changes (CircleCI still updating the last days),
-- a new day arrives,
-- older history arrives late (a resumed backfill loads older windows after newer ones),
-- the price list gains a historical period (an org's contract back-dated in November 2025),
-- a row outside the lookback changes although its day's price did not (a manual re-load of
-  an old window): incremental runs do not re-read it; the raw-rows test says so and names it.
-Apart from that one stale row, incremental == full refresh, row by row and column by column.
+On a copy of the clean build, the raw table and the seeds change the ways they do in real
+life, one step after the other. After each step a routine `dbt build` runs (incremental, its
+data tests checking what it rebuilt), and every mart and every intermediate table is compared,
+row by row and column by column, with `dbt run --full-refresh` of a copy of the same database:
+1. data: a row inside the lookback changes, a new day arrives, a whole older month arrives
+   late (a resumed backfill loads older windows after newer ones), a row outside the lookback
+   gains credits (a manual re-load of an old window);
+2. the price list gains a back-dated period (an org's contract for November 2025), and
+   budgets.csv gets budgets;
+3. team_rules.csv gains a re-organisation from a past date (2026-03-01);
+4. shared_costs.csv changes a policy from a past date (2026-06-01); this run checks the whole
+   history (full_history_tests), which must pass after the incremental runs.
+Each run must rebuild what its step changed and little else (int_refresh_plan says what).
+Last, a raw row changes in a way no org-day total shows (credits moved between two rows of an
+old day): the routine runs cannot see it, the raw-rows test over the whole history names it.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import TEST_PRICES, Build, DbtRun, copy_db, run_dbt, write_seeds
+from conftest import (
+    TEST_PRICES,
+    TEST_SHARED_COSTS,
+    TEST_TEAM_RULES,
+    Build,
+    DbtRun,
+    copy_db,
+    run_dbt,
+    write_seeds,
+)
 from raw_usage import ORG_A, ORG_B
+
+RAW = "circleci_raw.usage_job_runs"
+ROUTINE = ["build", "--exclude-resource-type", "unit_test"]
+
+# every table an incremental run writes or rebuilds (the plan and state aside)
+TABLES = [
+    "marts.fct_job_run_costs",
+    "marts.agg_daily_costs",
+    "marts.agg_monthly_costs",
+    "marts.fct_team_costs_daily",
+    "marts.team_chargeback_monthly",
+    "marts.cost_daily_series",
+    "marts.cost_anomalies",
+    "marts.budget_status_monthly",
+    "intermediate.int_job_runs_allocated",
+    "intermediate.int_team_costs_redistributed",
+    "intermediate.int_scope_days_summed",
+    "intermediate.int_scope_days_filled",
+    "intermediate.int_org_days_priced",
+]
 
 BACKDATED_PRICES = (
     TEST_PRICES + f"{ORG_A},0.0003,USD,2025-11-01,2025-11-30,acme back-dated November\n"
 )
+BUDGETS = f"""scope_type,scope,month,budget_amount,currency
+org,acme,2026-10-01,400,USD
+org,{ORG_B},2026-11-01,300,USD
+project,ios-app,2026-10-01,50,USD
+team,platform,2026-10-01,60,USD
+"""
+# the api project moves from team backend to a new team core-api on 2026-03-01
+REORGANISED_RULES = TEST_TEAM_RULES.replace(
+    f"backend,20,backend,{ORG_A},api,,,,,2015-01-01,\n",
+    f"backend,20,backend,{ORG_A},api,,,,,2015-01-01,2026-02-28\n"
+    f"backend,20,core-api,{ORG_A},api,,,,,2026-03-01,\n",
+)
+# qa's cost goes to every team with direct cost, by their cost, from 2026-06-01
+CHANGED_POLICIES = TEST_SHARED_COSTS.replace(
+    "qa,even,platform,2015-01-01,\n",
+    "qa,even,platform,2015-01-01,2026-05-31\nqa,proportional,,2026-06-01,\n",
+)
 
 
-def _fact(db: Path) -> dict[str, dict[str, Any]]:
+def _rows(db: Path, sql: str) -> list[dict[str, Any]]:
     with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute("select * from marts.fct_job_run_costs")
+        cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
-        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    return con.execute(sql).fetchone()[0]
+def _snapshot(db: Path) -> dict[str, Any]:
+    """Every table's column names and types, and its rows in a fixed order."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            table: (
+                con.execute(f"describe {table}").fetchall(),
+                con.execute(f"select * from {table} order by all").fetchall(),
+            )
+            for table in TABLES
+        }
+
+
+def _full_refresh(db: Path, seeds: Path, work: Path) -> dict[str, Any]:
+    run = run_dbt(["run", "--full-refresh"], db=db, seeds=seeds, work=work)
+    assert run.returncode == 0, run.output[-3000:]
+    return _snapshot(db)
+
+
+def _change_data(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
+    def row_on(day: str, org: str = "%") -> str:
+        return con.execute(
+            f"""select usage_row_id from {RAW}
+                where organization_id like ? and cast(job_run_started_at as date) = ?
+                    and compute_credits > 0
+                order by usage_row_id limit 1""",
+            [org, day],
+        ).fetchone()[0]
+
+    inside, outside = row_on("2026-10-29"), row_on("2026-02-10", ORG_A)
+    for row_id, extra in ((inside, 7), (outside, 11)):
+        con.execute(
+            f"""update {RAW} set compute_credits = compute_credits + {extra},
+                    total_credits = total_credits + {extra}
+                where usage_row_id = ?""",
+            [row_id],
+        )
+    # a new day
+    con.execute(f"""
+        insert into {RAW}
+        select * replace (
+            'new-' || usage_row_id as usage_row_id, 'new-' || job_id as job_id,
+            job_run_started_at + interval 1 day as job_run_started_at,
+            job_run_date + interval 1 day as job_run_date)
+        from {RAW} where cast(job_run_started_at as date) = date '2026-10-31'""")
+    # September 2025, a whole month before the first day loaded, seat rows included
+    con.execute(f"""
+        insert into {RAW}
+        select * replace (
+            'old-' || usage_row_id as usage_row_id, 'old-' || job_id as job_id,
+            job_run_started_at - interval 30 day as job_run_started_at,
+            job_run_date - interval 30 day as job_run_date)
+        from {RAW}
+        where coalesce(cast(job_run_started_at as date), job_run_date)
+            between date '2025-10-01' and date '2025-10-30'""")
+    return {"inside": inside, "outside": outside}
+
+
+def _change_prices_and_budgets(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
+    (seeds / "credit_prices.csv").write_text(BACKDATED_PRICES)
+    (seeds / "budgets.csv").write_text(BUDGETS)
+    return {}
+
+
+def _reorganise(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
+    assert REORGANISED_RULES != TEST_TEAM_RULES
+    (seeds / "team_rules.csv").write_text(REORGANISED_RULES)
+    return {}
+
+
+def _change_policies(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
+    assert CHANGED_POLICIES != TEST_SHARED_COSTS
+    (seeds / "shared_costs.csv").write_text(CHANGED_POLICIES)
+    return {}
+
+
+STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection, Path], dict[str, Any]], list[str]]] = [
+    ("data", _change_data, []),
+    ("prices_and_budgets", _change_prices_and_budgets, []),
+    ("reorganisation", _reorganise, []),
+    ("policies", _change_policies, ["--vars", "{full_history_tests: true}"]),
+]
 
 
 @pytest.fixture(scope="module")
-def scenario(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("incremental")
-    db = copy_db(build.db, work / "circleci_costs.duckdb")
-    seeds = write_seeds(work / "seeds", BACKDATED_PRICES)
-    with duckdb.connect(str(db)) as con:
-        raw = "circleci_raw.usage_job_runs"
-        inside = _one(
-            con,
-            f"""
-            select usage_row_id from {raw}
-            where cast(job_run_started_at as date) = date '2026-10-29' and compute_credits > 0
-            order by usage_row_id limit 1""",
-        )
-        outside = _one(
-            con,
-            f"""
-            select usage_row_id from {raw}
-            where organization_id = '{ORG_A}'
-                and cast(job_run_started_at as date) = date '2026-02-10'
-                and compute_credits > 0
-            order by usage_row_id limit 1""",
-        )
-        for row_id, extra in ((inside, 7), (outside, 11)):
-            con.execute(f"""
-                update {raw} set compute_credits = compute_credits + {extra},
-                    total_credits = total_credits + {extra}
-                where usage_row_id = '{row_id}'""")
-        # a new day, and history from before the first day loaded
-        con.execute(f"""
-            insert into {raw}
-            select * replace (
-                'new-' || usage_row_id as usage_row_id, 'new-' || job_id as job_id,
-                job_run_started_at + interval 1 day as job_run_started_at,
-                job_run_date + interval 1 day as job_run_date)
-            from {raw} where cast(job_run_started_at as date) = date '2026-10-31'""")
-        con.execute(f"""
-            insert into {raw}
-            select * replace (
-                'old-' || usage_row_id as usage_row_id, 'old-' || job_id as job_id,
-                job_run_started_at - interval 10 day as job_run_started_at,
-                job_run_date - interval 10 day as job_run_date)
-            from {raw}
-            where organization_id = '{ORG_B}'
-                and cast(job_run_started_at as date) <= date '2025-10-05'""")
-    incremental = run_dbt(["build"], db=db, seeds=seeds, work=work)
-    incremental_fact = _fact(db)
-    full = run_dbt(["build", "--full-refresh"], db=db, seeds=seeds, work=work)
-    return {
-        "before": _fact(build.db),
-        "incremental": incremental,
-        "incremental_fact": incremental_fact,
-        "full": full,
-        "full_fact": _fact(db),
-        "inside": inside,
-        "outside": outside,
-    }
-
-
-def test_incremental_run_picks_up_every_change_inside_its_reach(scenario: dict[str, Any]) -> None:
-    before, fact = scenario["before"], scenario["incremental_fact"]
-    inside = scenario["inside"]
-    assert fact[inside]["total_credits"] == before[inside]["total_credits"] + 7
-    assert (
-        fact[inside]["total_cost"]
-        == fact[inside]["total_credits"] * fact[inside]["price_per_credit"]
+    db = copy_db(build.db, work / "db" / "circleci_costs.duckdb")
+    seeds = write_seeds(
+        work / "seeds", TEST_PRICES, team_rules=TEST_TEAM_RULES, shared_costs=TEST_SHARED_COSTS
     )
-    new_day = [r for r in fact.values() if r["usage_row_id"].startswith("new-")]
-    late = [r for r in fact.values() if r["usage_row_id"].startswith("old-")]
-    assert new_day and {r["usage_date"].isoformat() for r in new_day} == {"2026-11-01"}
-    assert late and all(r["usage_date"].isoformat() < "2025-10-01" for r in late)
-    november_acme = [
+    steps: dict[str, dict[str, Any]] = {}
+    before = _snapshot(db)
+    # the full refresh of each step runs beside the next step's routine run
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        references: dict[str, Future[dict[str, Any]]] = {}
+        for name, change, extra in STEPS:
+            with duckdb.connect(str(db)) as con:
+                con.execute("set TimeZone = 'UTC'")
+                facts = change(con, seeds)
+            run = run_dbt([*ROUTINE, *extra], db=db, seeds=seeds, work=work / name)
+            steps[name] = {
+                **facts,
+                "run": run,
+                "tables": _snapshot(db),
+                "plan": _rows(db, "select * from intermediate.int_refresh_plan"),
+            }
+            copy = work / f"{name}-full-refresh"
+            references[name] = pool.submit(
+                _full_refresh,
+                copy_db(db, copy / "circleci_costs.duckdb"),
+                shutil.copytree(seeds, copy / "seeds"),
+                copy,
+            )
+        # last: credits move between two rows of an old day; no org-day total changes
+        moved_from, moved_to = (
+            r["usage_row_id"]
+            for r in _rows(
+                db,
+                f"""select usage_row_id from {RAW}
+                    where organization_id = '{ORG_A}' and compute_credits >= 1
+                        and cast(job_run_started_at as date) = date '2026-02-11'
+                    order by usage_row_id limit 2""",
+            )
+        )
+        with duckdb.connect(str(db)) as con:
+            for row_id, delta in ((moved_from, -1), (moved_to, 1)):
+                con.execute(
+                    f"""update {RAW} set compute_credits = compute_credits + {delta},
+                            total_credits = total_credits + {delta}
+                        where usage_row_id = ?""",
+                    [row_id],
+                )
+        stale = run_dbt(
+            [
+                "test",
+                "--select",
+                "assert_fct_job_run_costs_has_every_raw_row_once",
+                "--vars",
+                "{full_history_tests: true}",
+            ],
+            db=db,
+            seeds=seeds,
+            work=work / "stale",
+        )
+        for name, future in references.items():
+            steps[name]["full_refresh"] = future.result()
+    return {"before": before, "steps": steps, "stale": (stale, moved_from, moved_to)}
+
+
+def _table(snapshot: dict[str, Any], table: str) -> list[tuple]:
+    return snapshot[table][1]
+
+
+def _rows_of(snapshot: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    names = [column[0] for column in snapshot[table][0]]
+    return [dict(zip(names, row, strict=True)) for row in snapshot[table][1]]
+
+
+@pytest.mark.parametrize("step", [name for name, _, _ in STEPS])
+def test_routine_run_passes(history: dict[str, Any], step: str) -> None:
+    run: DbtRun = history["steps"][step]["run"]
+    assert run.returncode == 0, run.output[-4000:]
+    assert not [uid for uid, r in run.results.items() if r["status"] in ("fail", "error")]
+    assert not [uid for uid in run.results if uid.startswith("unit_test.")]
+
+
+@pytest.mark.parametrize("step", [name for name, _, _ in STEPS])
+@pytest.mark.parametrize("table", TABLES)
+def test_incremental_equals_full_refresh(history: dict[str, Any], step: str, table: str) -> None:
+    done = history["steps"][step]
+    incremental, rebuilt = done["tables"][table], done["full_refresh"][table]
+    assert incremental[0] == rebuilt[0], f"{table}: columns differ"
+    only_incremental = set(incremental[1]) - set(rebuilt[1])
+    only_rebuilt = set(rebuilt[1]) - set(incremental[1])
+    assert not only_incremental and not only_rebuilt, (
+        f"{table} after {step}: {len(only_incremental)} rows only incremental, e.g. "
+        f"{sorted(only_incremental, key=str)[:2]}; {len(only_rebuilt)} only rebuilt, e.g. "
+        f"{sorted(only_rebuilt, key=str)[:2]}"
+    )
+    assert incremental[1] == rebuilt[1]  # and as many of each
+
+
+def _refreshed(step: dict[str, Any], flag: str) -> set[tuple[str, date]]:
+    return {(r["org_id"], r["usage_date"]) for r in step["plan"] if r[flag]}
+
+
+def test_data_changes_rebuild_the_days_they_touch(history: dict[str, Any]) -> None:
+    step = history["steps"]["data"]
+    costs = _refreshed(step, "refresh_costs")
+    september = {k for k in costs if k[1] < date(2025, 10, 1)}
+    assert {d.month for _, d in september} == {9} and len(september) >= 40
+    assert (ORG_A, date(2026, 2, 10)) in costs  # the row that gained credits
+    assert {(o, d) for o, d in costs if d > date(2026, 2, 10)} == {
+        (o, d) for o, d in costs if d >= date(2026, 10, 28)
+    }
+    reasons = {r["refresh_reason"] for r in step["plan"] if r["refresh_costs"]}
+    assert reasons == {"new", "lookback", "raw rows changed"}
+    assert len(costs) < len(step["plan"]) / 4
+    # no rule or policy changed: the allocation follows the costs
+    assert _refreshed(step, "refresh_allocation") == costs
+
+    fact = {r["usage_row_id"]: r for r in _rows_of(step["tables"], "marts.fct_job_run_costs")}
+    before = {r["usage_row_id"]: r for r in _rows_of(history["before"], "marts.fct_job_run_costs")}
+    for row_id, extra in ((step["inside"], 7), (step["outside"], 11)):
+        assert fact[row_id]["total_credits"] == before[row_id]["total_credits"] + extra
+        assert fact[row_id]["total_cost"] == (
+            fact[row_id]["total_credits"] * fact[row_id]["price_per_credit"]
+        )
+    new_day = {r["usage_date"] for k, r in fact.items() if k.startswith("new-")}
+    late = {r["usage_date"].month for k, r in fact.items() if k.startswith("old-")}
+    assert new_day == {date(2026, 11, 1)} and late == {9}
+
+
+def test_a_back_dated_price_rebuilds_its_days_only(history: dict[str, Any]) -> None:
+    step = history["steps"]["prices_and_budgets"]
+    costs = _refreshed(step, "refresh_costs")
+    november = {(ORG_A, d) for o, d in costs if o == ORG_A and (d.year, d.month) == (2025, 11)}
+    assert november and costs - november == {(o, d) for o, d in costs if d >= date(2026, 10, 29)}
+    fact = _rows_of(step["tables"], "marts.fct_job_run_costs")
+    acme_november = [
         r
-        for r in fact.values()
-        if r["org_id"] == ORG_A and r["usage_date"].isoformat().startswith("2025-11")
+        for r in fact
+        if r["org_id"] == ORG_A and (r["usage_date"].year, r["usage_date"].month) == (2025, 11)
     ]
-    assert november_acme
-    assert {r["price_key"] for r in november_acme} == {f"{ORG_A}:2025-11-01"}
-    assert all(r["total_cost"] == r["total_credits"] * r["price_per_credit"] for r in november_acme)
+    assert {r["price_key"] for r in acme_november} == {f"{ORG_A}:2025-11-01"}
+    assert len(_table(step["tables"], "marts.budget_status_monthly")) == 4
 
 
-def test_incremental_run_does_not_reread_old_days(scenario: dict[str, Any]) -> None:
-    outside = scenario["outside"]
-    assert scenario["incremental_fact"][outside] == scenario["before"][outside]
-    assert (
-        scenario["full_fact"][outside]["total_credits"]
-        == scenario["before"][outside]["total_credits"] + 11
+def test_a_re_organisation_re_allocates_from_its_date(history: dict[str, Any]) -> None:
+    step = history["steps"]["reorganisation"]
+    costs = _refreshed(step, "refresh_costs")
+    allocation = _refreshed(step, "refresh_allocation")
+    assert costs == {(o, d) for o, d in costs if d >= date(2026, 10, 29)}
+    assert allocation - costs == {
+        (o, d) for o, d in allocation if date(2026, 3, 1) <= d < date(2026, 10, 29)
+    }
+    assert min(d for _, d in allocation - costs) == date(2026, 3, 1)
+    teams = {r["team"] for r in _rows_of(step["tables"], "marts.fct_team_costs_daily")}
+    assert "core-api" in teams
+
+
+def test_a_policy_change_redistributes_whole_months(history: dict[str, Any]) -> None:
+    step = history["steps"]["policies"]
+    allocation = _refreshed(step, "refresh_allocation")
+    team_costs = _refreshed(step, "refresh_team_costs")
+    assert allocation == {(o, d) for o, d in allocation if d >= date(2026, 10, 29)}
+    assert min(d for _, d in team_costs) == date(2026, 6, 1)
+    moved = _rows_of(step["tables"], "intermediate.int_team_costs_redistributed")
+    assert {r["shared_cost_policy"] for r in moved} >= {"qa:2026-06-01"}
+
+
+def test_the_comparisons_compare_something(history: dict[str, Any]) -> None:
+    steps = history["steps"]
+    changed = {
+        name: {
+            table
+            for table in TABLES
+            if _table(steps[name]["tables"], table) != _table(history["before"], table)
+        }
+        for name in steps
+    }
+    assert changed["data"] >= set(TABLES) - {"marts.budget_status_monthly"}
+    prior = {"data": "prices_and_budgets", "prices_and_budgets": "reorganisation"}
+    for earlier, later in prior.items():
+        assert steps[later]["tables"] != steps[earlier]["tables"], later
+    reorganised = steps["reorganisation"]["tables"]
+    assert _table(reorganised, "intermediate.int_job_runs_allocated") != _table(
+        steps["prices_and_budgets"]["tables"], "intermediate.int_job_runs_allocated"
+    )
+    assert _table(steps["policies"]["tables"], "intermediate.int_team_costs_redistributed") != (
+        _table(reorganised, "intermediate.int_team_costs_redistributed")
     )
 
 
-def test_stale_row_outside_the_lookback_is_reported(scenario: dict[str, Any]) -> None:
-    run: DbtRun = scenario["incremental"]
-    failed = {
-        uid.split(".")[-1] for uid, r in run.results.items() if r["status"] in ("fail", "error")
-    }
-    assert failed == {"assert_fct_job_run_costs_has_every_raw_row_once"}, run.output[-3000:]
-    [problem] = run.problems("assert_fct_job_run_costs_has_every_raw_row_once")
-    assert problem.startswith(f"usage_row_id {scenario['outside']} has total_credits ")
-    assert "stale: run dbt build --full-refresh" in problem
-
-
-def test_incremental_equals_full_refresh(scenario: dict[str, Any]) -> None:
-    full: DbtRun = scenario["full"]
-    assert full.returncode == 0, full.output[-3000:]
-    incremental, rebuilt = scenario["incremental_fact"], scenario["full_fact"]
-    assert incremental.keys() == rebuilt.keys()
-    differing = {row_id for row_id in rebuilt if incremental[row_id] != rebuilt[row_id]}
-    assert differing == {scenario["outside"]}
-    # the comparison compares something: the fact grew and was repriced
-    assert len(rebuilt) > len(scenario["before"])
-    changed = {
-        r for r in rebuilt if r in scenario["before"] and rebuilt[r] != scenario["before"][r]
-    }
-    assert len(changed) > 50
+def test_a_change_no_org_day_total_shows_is_found_over_the_whole_history(
+    history: dict[str, Any],
+) -> None:
+    run, moved_from, moved_to = history["stale"]
+    assert run.status("assert_fct_job_run_costs_has_every_raw_row_once") == "fail"
+    problems = run.problems("assert_fct_job_run_costs_has_every_raw_row_once")
+    assert {p.split(" ")[1] for p in problems} == {moved_from, moved_to}
+    assert all("stale: run dbt build --full-refresh" in p for p in problems)

@@ -9,15 +9,33 @@
   exactly (see running_share()). A row no rule matches goes to the team `unallocated`.
 
   Reads the priced fact, so the team marts add up to exactly what fct_job_run_costs says.
+
+  Incremental: a usage row's parts depend on that row and the rules in force on its day
+  only, so a run replaces the org-days int_refresh_plan flags refresh_allocation (those
+  fct_job_run_costs re-read, and the days whose rules in force changed: a re-organisation
+  added for a past date rebuilds the days from that date on) and keeps the others
+  (replace_partitions: delete+insert by org-day).
 */
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_allocation',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('fct_job_run_costs') }} as job_run_costs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('job_run_costs') }}
+    {%- endif %}
 
 ),
 

@@ -22,15 +22,33 @@
   - Exactness: the proportions are computed in double precision (about 16 significant
     digits) and applied with cumulative rounding in team-name order (running_share()), so the
     parts of each source cell add up to it exactly, to the last of the 18 decimals.
+
+  Incremental: everything here is computed within one org and UTC month (the proportions
+  are the month's), so a run replaces the org-months int_refresh_plan flags
+  refresh_team_costs (a month with a re-allocated day, or whose policies in force changed),
+  all of their days, and keeps the others (replace_partitions: delete+insert by org-day,
+  which also empties a month where nothing moves any more).
 */
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_team_costs',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 allocated as (
 
-    select * from {{ ref('int_job_runs_allocated') }}
+    select * from {{ ref('int_job_runs_allocated') }} as allocated
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('allocated') }}
+    {%- endif %}
 
 ),
 

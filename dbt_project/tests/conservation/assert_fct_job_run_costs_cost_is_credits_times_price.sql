@@ -1,11 +1,13 @@
 -- On every row of fct_job_run_costs: a price is applied, and each cost is exactly its credits
 -- times the price per credit (list_price_cost: total credits times the list price).
+-- A routine run checks the rows it re-read; full_history_tests checks every row.
 {% set problems %}
 with
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('fct_job_run_costs') }} as fct
+    where {{ checked_in_this_run('fct', 'refresh_costs') }}
 
 ),
 

@@ -1,6 +1,7 @@
 -- fct_team_costs_daily must add up to fct_job_run_costs for every day, org, project and
 -- currency, exactly: total cost and credits; the parts rules placed (direct + split) alone;
 -- and the redistributed parts to zero (shared-cost policies move cost, never make or lose it).
+-- A routine run checks the org-days it rebuilt; full_history_tests checks all of them.
 {% set expected %}
 select
     usage_date, org_id, project_id, currency,
@@ -10,7 +11,8 @@ select
     total_credits as rule_placed_credits,
     0 as redistributed_cost,
     0 as redistributed_credits
-from {{ ref('fct_job_run_costs') }}
+from {{ ref('fct_job_run_costs') }} as fct
+where {{ checked_in_this_run('fct', 'refresh_team_costs') }}
 {% endset %}
 {% set actual %}
 select
@@ -21,7 +23,8 @@ select
     direct_credits + split_credits as rule_placed_credits,
     redistributed_cost,
     redistributed_credits
-from {{ ref('fct_team_costs_daily') }}
+from {{ ref('fct_team_costs_daily') }} as team_costs
+where {{ checked_in_this_run('team_costs', 'refresh_team_costs') }}
 {% endset %}
 {{ report_problems(compare_sums(
     expected, actual, ['usage_date', 'org_id', 'project_id', 'currency'],

@@ -1,6 +1,7 @@
 -- team_chargeback_monthly must add up to fct_job_run_costs for every month and currency,
 -- exactly: total cost and credits; the parts rules placed (direct + split) alone; and the
--- shared cost received to what was given (received + given = 0).
+-- shared cost received to what was given (received + given = 0). A routine run checks the
+-- months holding an org-day it rebuilt; full_history_tests checks all of them.
 {% set expected %}
 select
     cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as usage_month,
@@ -11,7 +12,10 @@ select
     total_credits as rule_placed_credits,
     0 as shared_cost_net,
     0 as shared_credits_net
-from {{ ref('fct_job_run_costs') }}
+from {{ ref('fct_job_run_costs') }} as fct
+where {{ month_checked_in_this_run(
+    'cast(' ~ dbt.date_trunc('month', 'fct.usage_date') ~ ' as date)', 'refresh_team_costs'
+) }}
 {% endset %}
 {% set actual %}
 select
@@ -23,7 +27,8 @@ select
     direct_credits + split_credits as rule_placed_credits,
     shared_cost_received + shared_cost_given as shared_cost_net,
     shared_credits_received + shared_credits_given as shared_credits_net
-from {{ ref('team_chargeback_monthly') }}
+from {{ ref('team_chargeback_monthly') }} as chargeback
+where {{ month_checked_in_this_run('chargeback.usage_month', 'refresh_team_costs') }}
 {% endset %}
 {{ report_problems(compare_sums(
     expected, actual, ['usage_month', 'currency'],

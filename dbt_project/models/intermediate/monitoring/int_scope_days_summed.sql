@@ -12,7 +12,9 @@
   A day's cost comes in lumps, workflow runs (a row without a workflow, such as a leased
   host, is a lump of its own): workflow_runs counts the runs with usage in the scope that
   day, and workflow_run_credits_squared sums the square of each run's credits in the scope,
-  from which the anomaly score knows how lumpy the scope's cost is.
+  from which the anomaly score knows how lumpy the scope's cost is. It is summed in exact
+  decimals and only then made a double, so it does not depend on the order the rows are
+  added in: a day rebuilt alone equals the same day rebuilt with all the others.
 
   Teams come from fct_team_costs_daily (day x team x org x project, after split rules and
   shared-cost policies). It does not tell seats apart: a team's cost on rows without a
@@ -20,7 +22,24 @@
   org's rows without a project that day, which is exact because team rules cannot tell those
   rows apart either (they have no project, workflow, job or branch to match). A team's runs
   are its projects' runs, each weighted by the team's share of the project's credits that day.
+
+  A table (the anomaly and budget marts and the tests read it, never the 2 million rows
+  again), incremental: every row sums one org-day of fct_job_run_costs and
+  fct_team_costs_daily, so a run replaces the org-days int_refresh_plan flags
+  refresh_team_costs (which holds every org-day whose costs or teams were rebuilt) and keeps
+  the others (replace_partitions: delete+insert by org-day).
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_team_costs',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 {%- set scope_specs = [
     {'type': 'org', 'keys': [], 'where': 'true'},
@@ -34,13 +53,19 @@ with
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('fct_job_run_costs') }} as job_run_costs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('job_run_costs') }}
+    {%- endif %}
 
 ),
 
 team_costs as (
 
-    select * from {{ ref('fct_team_costs_daily') }}
+    select * from {{ ref('fct_team_costs_daily') }} as team_costs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('team_costs') }}
+    {%- endif %}
 
 ),
 
@@ -101,8 +126,7 @@ run_parts as (
             as resource_class,
         currency,
         sum(case when usage_credits <> 0 then 1 else 0 end) as workflow_runs,
-        sum(cast(usage_credits as double precision) * cast(usage_credits as double precision))
-            as workflow_run_credits_squared,
+        {{ sum_of_squares('usage_credits') }} as workflow_run_credits_squared,
         sum(usage_credits) as usage_credits,
         sum(usage_cost) as usage_cost,
         sum(seat_cost) as seat_cost
@@ -120,8 +144,7 @@ org_level_runs as (
         usage_date,
         org_id,
         sum(case when usage_credits <> 0 then 1 else 0 end) as workflow_runs,
-        sum(cast(usage_credits as double precision) * cast(usage_credits as double precision))
-            as workflow_run_credits_squared,
+        {{ sum_of_squares('usage_credits') }} as workflow_run_credits_squared,
         sum(usage_credits) as usage_credits,
         sum(usage_credits) + sum(seat_credits) as total_credits,
         sum(seat_credits) as seat_credits
@@ -213,8 +236,10 @@ team_days as (
         team_name,
         currency,
         sum(case when credit_share > 0 then project_runs else 0 end) as workflow_runs,
-        sum(credit_share * credit_share * project_run_credits_squared)
-            as workflow_run_credits_squared,
+        cast(
+            sum(cast(credit_share * credit_share * project_run_credits_squared as decimal(38, 18)))
+            as double precision
+        ) as workflow_run_credits_squared,
         sum(cast(total_credits * (1 - seat_share) as {{ credits_type() }})) as usage_credits,
         sum(cast(total_cost - cast(total_cost * seat_share as {{ money_type() }}) as {{ money_type() }}))
             as usage_cost,

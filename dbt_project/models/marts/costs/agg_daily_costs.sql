@@ -7,13 +7,31 @@
   have NULL project, workflow, job and resource class, and count as no job run.
   Workflows and jobs are grouped by name (their ids are per run); orgs and projects by id, with
   their name beside (max() of the names seen that day, should a rename fall inside it).
+
+  Incremental: each row sums the usage of one org-day, so a run replaces the org-days whose
+  usage fct_job_run_costs re-read (int_refresh_plan.refresh_costs) and leaves the others as
+  they are (replace_partitions: delete+insert by org-day).
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_costs',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('fct_job_run_costs') }} as job_run_costs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('job_run_costs') }}
+    {%- endif %}
 
 ),
 

@@ -9,13 +9,14 @@
     DECIMAL(38, 18), so sums downstream are exact and round only when shown;
   - money columns are in the row's `currency` (list_price_cost in `list_price_currency`).
 
-  Incremental (delete+insert on usage_row_id). Each run re-reads
-  - the last `incremental_lookback_days` days before the newest day already here (CircleCI can
-    still change them; the loader re-exports them),
-  - any org-day that is not here yet (history loaded after newer days: a resumed backfill),
-  - any org-day whose price changed since it was priced (an edited credit_prices.csv).
-  A row changed in the raw table outside those days (a manual re-load of old windows) is caught
-  by assert_fct_job_run_costs_has_every_raw_row_once; `dbt build --full-refresh` rebuilds all.
+  Incremental (delete+insert on usage_row_id): each run re-reads only the org-days
+  int_refresh_plan flags refresh_costs: new days, history loaded late (a resumed backfill),
+  the last var('incremental_lookback_days') days before the newest day built (CircleCI can
+  still change them; the loader re-exports them), org-days whose raw rows (count or credits)
+  or price changed (an edited credit_prices.csv) and, should the pricing vars change, all.
+  A raw row changed outside those days without changing its org-day's count or credits is
+  caught by assert_fct_job_run_costs_has_every_raw_row_once when the whole history is tested
+  (var full_history_tests); `dbt build --full-refresh` rebuilds all.
 */
 
 {{
@@ -24,10 +25,11 @@
         incremental_strategy='delete+insert',
         unique_key='usage_row_id',
         on_schema_change='fail',
+        refresh_flag='refresh_costs',
     )
 }}
 
--- depends_on: {{ ref('int_org_days_priced') }}
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
@@ -37,78 +39,14 @@ priced_job_runs as (
 
 ),
 
-{% if is_incremental() %}
-
-current_org_day_prices as (
-
-    select * from {{ ref('int_org_days_priced') }}
-
-),
-
-already_priced_org_days as (
-
-    select
-        org_id,
-        usage_date,
-        price_key,
-        price_per_credit,
-        currency
-
-    from {{ this }}
-    group by org_id, usage_date, price_key, price_per_credit, currency
-
-),
-
-lookback as (
-
-    select
-        cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days') | int, 'max(usage_date)') }} as date)
-            as first_reread_date
-
-    from {{ this }}
-
-),
-
-org_days_to_read as (
-
-    -- the lookback days, the days not here yet, and the days whose price changed
-    select
-        current_org_day_prices.org_id,
-        current_org_day_prices.usage_date
-
-    from current_org_day_prices
-    cross join lookback
-    left join already_priced_org_days
-        on current_org_day_prices.org_id = already_priced_org_days.org_id
-        and current_org_day_prices.usage_date = already_priced_org_days.usage_date
-    where current_org_day_prices.usage_date >= lookback.first_reread_date
-        or already_priced_org_days.org_id is null
-        or current_org_day_prices.price_key is distinct from already_priced_org_days.price_key
-        or current_org_day_prices.price_per_credit is distinct from already_priced_org_days.price_per_credit
-        or current_org_day_prices.currency is distinct from already_priced_org_days.currency
-
-),
-
-rows_to_reread as (
-
-    select priced_job_runs.*
-
-    from priced_job_runs
-    inner join org_days_to_read
-        on priced_job_runs.org_id = org_days_to_read.org_id
-        and priced_job_runs.usage_date = org_days_to_read.usage_date
-
-),
-
-{% else %}
-
 rows_to_reread as (
 
     select * from priced_job_runs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('priced_job_runs', 'refresh_costs') }}
+    {%- endif %}
 
 ),
-
-{% endif %}
 
 final as (
 

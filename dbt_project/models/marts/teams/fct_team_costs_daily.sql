@@ -13,19 +13,41 @@
   - rules and policies apply only inside their dates, so editing the rules for a
     re-organisation from a date on leaves the days before it as they were;
   - money stays exact, unrounded DECIMAL(38, 18) in `currency`; round only when showing a sum.
+
+  Incremental: a row sums one org-day of int_job_runs_allocated and
+  int_team_costs_redistributed, so a run replaces the org-days int_refresh_plan flags
+  refresh_team_costs (whole org-months, as the redistribution is rebuilt by the month) and
+  keeps the others (replace_partitions: delete+insert by org-day).
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_team_costs',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 allocated as (
 
-    select * from {{ ref('int_job_runs_allocated') }}
+    select * from {{ ref('int_job_runs_allocated') }} as allocated
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('allocated') }}
+    {%- endif %}
 
 ),
 
 redistributed as (
 
-    select * from {{ ref('int_team_costs_redistributed') }}
+    select * from {{ ref('int_team_costs_redistributed') }} as redistributed
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('redistributed') }}
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,49 @@
+{#
+  How a routine run stays small as the history grows (see int_refresh_plan).
+
+  int_refresh_plan lists every org-day with usage and, for each, whether this run rebuilds it
+  for the costs (fct_job_run_costs, agg_daily_costs), the team allocation
+  (int_job_runs_allocated) and the team costs (int_team_costs_redistributed,
+  fct_team_costs_daily, int_scope_days_summed; whole org-months, because shared costs are
+  apportioned by the month). Each incremental model names its flag in its config
+  (`refresh_flag`), reads only the flagged org-days of its inputs and replaces exactly those
+  org-days in its table (incremental_strategy='replace_partitions', below).
+#}
+
+
+{#
+  The condition "the row `alias` lies on an org-day this run rebuilds for `flag`", for a
+  WHERE clause. `alias` has org_id and usage_date. Calls ref(), so a model that uses it inside
+  an is_incremental() block declares `-- depends_on: {{ ref('int_refresh_plan') }}`.
+#}
+{% macro in_refresh_plan(alias, flag=none) -%}
+    {%- set flag = flag or config.get('refresh_flag') -%}
+    {%- if flag not in ('refresh_costs', 'refresh_allocation', 'refresh_team_costs') -%}
+        {{ exceptions.raise_compiler_error("in_refresh_plan: unknown flag " ~ flag) }}
+    {%- endif -%}
+    exists (
+        select 1 from {{ ref('int_refresh_plan') }} as refresh_plan
+        where refresh_plan.{{ flag }}
+            and refresh_plan.org_id = {{ alias }}.org_id
+            and refresh_plan.usage_date = {{ alias }}.usage_date
+    )
+{%- endmacro %}
+
+
+{#
+  incremental_strategy='replace_partitions': delete+insert of whole org-days. Deletes every
+  row of the org-days int_refresh_plan flags for the model's `refresh_flag`, then inserts the
+  model's new rows for them. Unlike delete+insert on a unique_key, an org-day that now has no
+  rows at all (a shared-cost policy that no longer moves anything that month) is emptied too.
+  A custom incremental strategy in dbt's sense (get_incremental_<name>_sql).
+#}
+{% macro get_incremental_replace_partitions_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ in_refresh_plan(target) }};
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{%- endmacro %}

@@ -1,0 +1,253 @@
+/*
+  int_refresh_plan: one row per org and UTC day with usage, saying what this run rebuilds
+  there and why. The incremental models read it (see macros/incremental_refresh.sql), so a
+  daily run rebuilds a few days whatever the length of the history.
+
+  Each org-day carries the fingerprint of everything its figures depend on: its raw rows
+  (how many, how many credits), its credit price (row, price, currency, note), the pricing
+  vars (failed_job_statuses, list price), and the team_rules.csv and shared_costs.csv rows in
+  force that day. int_refresh_state keeps the fingerprints the marts were last built with,
+  written only once every model and test before it has passed. An org-day is rebuilt
+  - for the costs (refresh_costs: fct_job_run_costs, agg_daily_costs, and all below) when it
+    is new (a new day, or history loaded late, as a resumed backfill does), lies within
+    var('incremental_lookback_days') of the newest day built (CircleCI still updates the
+    last days), or its raw rows, price or pricing vars changed;
+  - for the allocation (refresh_allocation: int_job_runs_allocated) for the same reasons,
+    or when the team rules in force that day changed;
+  - for the team costs (refresh_team_costs: int_team_costs_redistributed,
+    fct_team_costs_daily, int_scope_days_summed) when it is rebuilt for the allocation or
+    the shared-cost policies in force that day changed, and then, if a policy is in force
+    in its org and month, every org-day of that month: shared costs are apportioned by the
+    month.
+  Everything is rebuilt on the first run, on --full-refresh, and when int_refresh_state is
+  missing. Not detected (as before): a raw row changed outside the lookback in a way that
+  keeps its org-day's row count and credits (assert_fct_job_run_costs_has_every_raw_row_once
+  with full_history_tests finds it; --full-refresh repairs it), and changed dbt vars other
+  than the pricing ones (the monitoring marts are rebuilt on every run anyway).
+*/
+
+{{ config(materialized='table') }}
+
+{%- set state_node = graph.nodes.get('model.circleci_costs.int_refresh_state') if execute else none -%}
+{%- set state = adapter.get_relation(
+    database=state_node.database, schema=state_node.schema, identifier=state_node.alias
+) if state_node else none -%}
+{%- set rebuild_all = flags.FULL_REFRESH or state is none -%}
+{%- set pricing_vars = 'failed_job_statuses=' ~ (var('failed_job_statuses') | join(','))
+    ~ ';list_price=' ~ var('list_price_per_credit') ~ ' ' ~ var('list_price_currency') -%}
+
+with
+
+org_days as (
+
+    select * from {{ ref('int_org_days_priced') }}
+
+),
+
+days as (
+
+    select distinct usage_date from org_days
+
+),
+
+team_rules_in_force as (
+
+    -- the rules in force each day (a row without dates counts as always in force); a row's
+    -- last day matters that day only as far as it groups the rule's rows into periods, so a
+    -- period ended later (a re-organisation from a date on) changes nothing before that date
+    select
+        days.usage_date,
+        team_rules.*,
+        dense_rank() over (
+            partition by days.usage_date, team_rules.rule_id order by team_rules.effective_until
+        ) as period_in_day
+
+    from days
+    inner join {{ ref('team_rules') }} as team_rules
+        on (team_rules.effective_from is null or team_rules.effective_from <= days.usage_date)
+        and (team_rules.effective_until is null or days.usage_date <= team_rules.effective_until)
+
+),
+
+team_rules_by_day as (
+
+    select
+        usage_date,
+        {{ dbt.hash(dbt.listagg('row_hash', "'|'", 'order by row_hash')) }} as fingerprint
+
+    from (
+        select
+            usage_date,
+            {{ surrogate_key([
+                'rule_id', 'priority', 'team', 'org_id', 'project', 'workflow', 'job',
+                'branch', 'share_pct', 'effective_from', 'period_in_day'
+            ]) }} as row_hash
+        from team_rules_in_force
+    ) as rows_in_force
+    group by usage_date
+
+),
+
+shared_costs_by_day as (
+
+    -- the policies in force each day; a policy's last day only decides that it is
+    select
+        days.usage_date,
+        {{ dbt.hash(dbt.listagg('shared_costs.row_hash', "'|'", 'order by shared_costs.row_hash')) }}
+            as fingerprint
+
+    from days
+    inner join (
+        select
+            effective_from,
+            effective_until,
+            {{ surrogate_key(['source_team', 'method', 'target_teams', 'effective_from']) }}
+                as row_hash
+        from {{ ref('shared_costs') }}
+    ) as shared_costs
+        on (shared_costs.effective_from is null or shared_costs.effective_from <= days.usage_date)
+        and (shared_costs.effective_until is null or days.usage_date <= shared_costs.effective_until)
+    group by days.usage_date
+
+),
+
+current_state as (
+
+    select
+        org_days.org_id,
+        org_days.usage_date,
+        cast({{ dbt.date_trunc('month', 'org_days.usage_date') }} as date) as usage_month,
+        org_days.usage_rows,
+        org_days.total_credits,
+        org_days.price_key,
+        org_days.price_per_credit,
+        org_days.currency,
+        org_days.price_note,
+        cast('{{ pricing_vars }}' as {{ dbt.type_string() }}) as pricing_vars,
+        team_rules_by_day.fingerprint as team_rules_fingerprint,
+        shared_costs_by_day.fingerprint as shared_costs_fingerprint
+
+    from org_days
+    left join team_rules_by_day
+        on org_days.usage_date = team_rules_by_day.usage_date
+    left join shared_costs_by_day
+        on org_days.usage_date = shared_costs_by_day.usage_date
+
+),
+
+{% if rebuild_all %}
+
+compared as (
+
+    select
+        current_state.*,
+        true as is_new,
+        false as is_in_lookback,
+        false as usage_changed,
+        false as price_changed,
+        false as pricing_vars_changed,
+        false as team_rules_changed,
+        false as shared_costs_changed
+
+    from current_state
+
+),
+
+{% else %}
+
+lookback as (
+
+    select
+        cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days') | int, 'max(usage_date)') }} as date)
+            as first_reread_date
+
+    from {{ state }}
+
+),
+
+compared as (
+
+    select
+        current_state.*,
+        built.org_id is null as is_new,
+        coalesce(current_state.usage_date >= lookback.first_reread_date, false) as is_in_lookback,
+        built.org_id is not null and (
+            current_state.usage_rows <> built.usage_rows
+            or current_state.total_credits is distinct from built.total_credits
+        ) as usage_changed,
+        built.org_id is not null and (
+            current_state.price_key is distinct from built.price_key
+            or current_state.price_per_credit is distinct from built.price_per_credit
+            or current_state.currency is distinct from built.currency
+            or current_state.price_note is distinct from built.price_note
+        ) as price_changed,
+        built.org_id is not null
+            and current_state.pricing_vars is distinct from built.pricing_vars as pricing_vars_changed,
+        built.org_id is not null
+            and current_state.team_rules_fingerprint is distinct from built.team_rules_fingerprint
+            as team_rules_changed,
+        built.org_id is not null
+            and current_state.shared_costs_fingerprint is distinct from built.shared_costs_fingerprint
+            as shared_costs_changed
+
+    from current_state
+    cross join lookback
+    left join {{ state }} as built
+        on current_state.org_id = built.org_id
+        and current_state.usage_date = built.usage_date
+
+),
+
+{% endif %}
+
+flagged as (
+
+    select
+        *,
+        is_new or is_in_lookback or usage_changed or price_changed or pricing_vars_changed
+            as refresh_costs,
+        is_new or is_in_lookback or usage_changed or price_changed or pricing_vars_changed
+            or team_rules_changed as refresh_allocation
+
+    from compared
+
+),
+
+with_months as (
+
+    select
+        *,
+        refresh_allocation or shared_costs_changed or (
+            -- a month's policies apportion by the whole month's direct costs
+            max(case when shared_costs_fingerprint is not null then 1 else 0 end) over (
+                partition by org_id, usage_month
+            ) = 1
+            and max(case when refresh_allocation or shared_costs_changed then 1 else 0 end) over (
+                partition by org_id, usage_month
+            ) = 1
+        ) as refresh_team_costs
+
+    from flagged
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when is_new then '{{ "full rebuild" if rebuild_all else "new" }}'
+            when usage_changed then 'raw rows changed'
+            when price_changed then 'price changed'
+            when pricing_vars_changed then 'pricing vars changed'
+            when is_in_lookback then 'lookback'
+            when team_rules_changed then 'team rules changed'
+            when shared_costs_changed then 'shared-cost policies changed'
+            when refresh_team_costs then 'same org and month as a rebuilt day'
+        end as refresh_reason
+
+    from with_months
+
+)
+
+select * from final
