@@ -49,7 +49,9 @@
   Generic tests (not_null, unique, relationships, ...) on a model with a `refresh_flag` read
   only the rows of this run's org-days in a routine run. A uniqueness test reads every row
   whose first tested value appears on such an org-day, whatever its day, so a duplicate of a
-  rebuilt row is found even on a day the run did not touch. Overrides dbt's
+  rebuilt row is found even on a day the run did not touch. A test configured with
+  meta: {full_history_only: true} reads nothing in a routine run (where another test covers
+  what it checks for the rows the run rebuilt). Overrides dbt's
   get_where_subquery (which applies a test's `where` config, still honoured here).
 #}
 {% macro get_where_subquery(relation) -%}
@@ -57,6 +59,11 @@
     {%- set tested = graph.nodes.get(model.get('attached_node') or '') if execute else none -%}
     {%- set flag = tested.config.get('refresh_flag') if tested else none -%}
     {%- set conditions = [where] if where else [] -%}
+    {%- set meta = config.get('meta') -%}
+    {%- if meta is mapping and meta.get('full_history_only') and not full_history_tests() -%}
+        {#- a test the routine runs leave to another one (see where it is configured) -#}
+        {%- do conditions.append('1 = 0') -%}
+    {%- endif -%}
     {%- if flag and not full_history_tests() -%}
         {%- set plan_node = graph.nodes['model.circleci_costs.int_refresh_plan'] -%}
         {%- set in_plan -%}

@@ -1,7 +1,9 @@
 {{ config(severity='warn') }}
 -- CircleCI's TOTAL_CREDITS is the sum of the credit types. If an export ever disagrees, cost by
 -- type will not add up to total_cost (which is priced from total_credits): warn, naming rows.
--- A routine run checks the rows of the org-days it re-read; full_history_tests checks all.
+-- Read on fct_job_run_costs, which carries the export's credits as they are (the 2 million
+-- rows are not read through the staging view again). A routine run checks the rows it re-read;
+-- full_history_tests checks all.
 {% set problems %}
 select
     'usage_row_id ' || usage_row_id || ' has total_credits '
@@ -13,7 +15,7 @@ select
         ) as problem,
     usage_row_id
 
-from {{ ref('stg_circleci__job_runs') }} as job_runs
+from {{ ref('fct_job_run_costs') }} as job_runs
 where {{ checked_in_this_run('job_runs', 'refresh_costs') }}
     and total_credits is distinct from (
     {% for credit_type in credit_types() -%}

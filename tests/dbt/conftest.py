@@ -75,6 +75,11 @@ unallocated,proportional,,2026-09-01,
 """
 
 
+# A routine build, as `make transform` runs it: the unit tests (SQL, not data) run once per
+# session, in the clean build below, not again in every scenario.
+ROUTINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+
+
 @dataclass
 class DbtRun:
     """The outcome of one dbt invocation."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DbtRun, copy_db, run_dbt, write_seeds
+from conftest import ROUTINE_BUILD, DbtRun, copy_db, run_dbt, write_seeds
 from raw_usage import ORG_A, ORG_B
 
 MARTS = ("fct_job_run_costs", "agg_daily_costs", "agg_monthly_costs")
@@ -39,7 +39,7 @@ GAPPY_PRICES = f"""org_id,price_per_credit,currency,effective_from,effective_unt
 
 def _build(raw_db: Path, tmp: Path, prices: str) -> DbtRun:
     db = copy_db(raw_db, tmp / "circleci_costs.duckdb")
-    return run_dbt(["build"], db=db, seeds=write_seeds(tmp / "seeds", prices), work=tmp)
+    return run_dbt(ROUTINE_BUILD, db=db, seeds=write_seeds(tmp / "seeds", prices), work=tmp)
 
 
 @pytest.fixture(scope="module")

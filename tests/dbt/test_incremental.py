@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import (
+    ROUTINE_BUILD,
     TEST_PRICES,
     TEST_SHARED_COSTS,
     TEST_TEAM_RULES,
@@ -41,7 +42,6 @@ from conftest import (
 from raw_usage import ORG_A, ORG_B
 
 RAW = "circleci_raw.usage_job_runs"
-ROUTINE = ["build", "--exclude-resource-type", "unit_test"]
 
 # every table an incremental run writes or rebuilds (the plan and state aside)
 TABLES = [
@@ -188,7 +188,7 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
             with duckdb.connect(str(db)) as con:
                 con.execute("set TimeZone = 'UTC'")
                 facts = change(con, seeds)
-            run = run_dbt([*ROUTINE, *extra], db=db, seeds=seeds, work=work / name)
+            run = run_dbt([*ROUTINE_BUILD, *extra], db=db, seeds=seeds, work=work / name)
             steps[name] = {
                 **facts,
                 "run": run,

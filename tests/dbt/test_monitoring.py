@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import (
+    ROUTINE_BUILD,
     TEST_PRICES,
     TEST_SHARED_COSTS,
     TEST_TEAM_RULES,
@@ -196,7 +197,7 @@ def scenario(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             [today, datetime.now(UTC) - timedelta(minutes=1), ORG_B],
         )
     # rows were deleted from the raw table: rebuild the incremental fact from scratch
-    run = run_dbt(["build", "--full-refresh"], db=db, seeds=seeds, work=work)
+    run = run_dbt([*ROUTINE_BUILD, "--full-refresh"], db=db, seeds=seeds, work=work)
     return {"db": db, "run": run, "today": today, "work": work, "seeds": seeds}
 
 

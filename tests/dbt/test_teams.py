@@ -29,6 +29,7 @@ import duckdb
 import pytest
 from conftest import (
     REPO,
+    ROUTINE_BUILD,
     TEAM_RULES_HEADER,
     TEST_PRICES,
     TEST_SHARED_COSTS,
@@ -394,7 +395,7 @@ def broken_run(raw_db: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtRun
         team_rules=BROKEN_TEAM_RULES,
         shared_costs=BROKEN_SHARED_COSTS,
     )
-    return run_dbt(["build"], db=db, seeds=seeds, work=work)
+    return run_dbt(ROUTINE_BUILD, db=db, seeds=seeds, work=work)
 
 
 def test_broken_rules_stop_the_team_marts_only(broken_run: DbtRun) -> None:
@@ -480,7 +481,7 @@ def test_header_only_seeds_put_everything_in_unallocated(
     for name in ("team_rules.csv", "shared_costs.csv"):
         assert len((REPO / "seeds" / name).read_text().strip().splitlines()) == 1, name
     work = tmp_path_factory.mktemp("empty_teams")
-    run = _seeds_only_run(build, work, ["build", "--select", "team_rules+", "shared_costs+"])
+    run = _seeds_only_run(build, work, [*ROUTINE_BUILD, "--select", "team_rules+", "shared_costs+"])
     assert run.returncode == 0, run.output[-3000:]
     db = work / "circleci_costs.duckdb"
     types = {

@@ -4,7 +4,8 @@
 
   Built last: it depends on every mart, so in `dbt build` it is skipped when a model or a
   test before it fails, and the next run rebuilds (and checks) the same org-days again. A
-  partial run (`--select`) leaves it alone for the same reason.
+  run that does not build every model it depends on (`--select`) keeps the previous state:
+  the models it left out have not taken this run's changes in.
 */
 
 {{ config(materialized='table') }}
@@ -21,17 +22,24 @@
 -- depends_on: {{ ref('cost_anomalies') }}
 -- depends_on: {{ ref('budget_status_monthly') }}
 
-select
-    org_id,
-    usage_date,
-    usage_rows,
-    total_credits,
-    price_key,
-    price_per_credit,
-    currency,
-    price_note,
-    pricing_vars,
-    team_rules_fingerprint,
-    shared_costs_fingerprint
+{%- set columns = [
+    'org_id', 'usage_date', 'usage_rows', 'total_credits', 'price_key', 'price_per_credit',
+    'currency', 'price_note', 'pricing_vars', 'team_rules_fingerprint', 'shared_costs_fingerprint'
+] -%}
+{%- set every_model_built = execute
+    and model.depends_on.nodes | reject('in', selected_resources) | list | length == 0 -%}
+{%- set previous = load_relation(this) if execute else none -%}
 
+{% if every_model_built or previous is none %}
+
+select {{ columns | join(', ') }}
 from {{ ref('int_refresh_plan') }}
+{% if not every_model_built %}where 1 = 0  -- a partial first run: the next one rebuilds all{% endif %}
+
+{% else %}
+
+-- a partial run: keep the fingerprints of the last complete one
+select {{ columns | join(', ') }}
+from {{ previous }}
+
+{% endif %}
