@@ -31,6 +31,32 @@
 
 
 {#
+  For a model reading raw rows (through stg_circleci__job_runs), a condition on the raw
+  timestamps that the database can check while scanning, before it works out each row's
+  usage_date: "usage_date is on or after the first day int_refresh_plan flags for `flag`"
+  (a row's usage_date is the UTC day of job_run_started_at, else its job_run_date). It only
+  prunes what in_refresh_plan() would drop anyway; the first day is looked up when the model
+  runs.
+#}
+{% macro started_on_or_after_first_refreshed_day(alias, flag) -%}
+    {%- if not execute -%}
+        1 = 1
+    {%- else -%}
+        {%- set first_day = run_query(
+            'select min(usage_date) from ' ~ ref('int_refresh_plan') ~ ' where ' ~ flag
+        ).columns[0].values()[0] -%}
+        {%- if first_day is none -%}
+            1 = 0 /* no org-day to rebuild */
+        {%- else -%}
+            ({{ alias }}.job_run_started_at >= cast('{{ first_day }} 00:00:00+00:00' as timestamp with time zone)
+                or ({{ alias }}.job_run_started_at is null
+                    and {{ alias }}.job_run_date >= cast('{{ first_day }}' as date)))
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
   incremental_strategy='replace_partitions': delete+insert of whole org-days. Deletes every
   row of the org-days int_refresh_plan flags for the model's `refresh_flag`, then inserts the
   model's new rows for them. Unlike delete+insert on a unique_key, an org-day that now has no

@@ -13,8 +13,9 @@ row by row and column by column, with `dbt run --full-refresh` of a copy of the 
 4. shared_costs.csv changes a policy from a past date (2026-06-01); this run checks the whole
    history (full_history_tests), which must pass after the incremental runs.
 Each run must rebuild what its step changed and little else (int_refresh_plan says what).
-Last, a raw row changes in a way no org-day total shows (credits moved between two rows of an
-old day): the routine runs cannot see it, the raw-rows test over the whole history names it.
+Last, the raw-rows test on tampered data: a fact row lost on an old day is found by a routine
+run (it compares every org-day's totals); credits moved between two raw rows of an old day
+change no total: only the whole-history test names them.
 """
 
 from __future__ import annotations
@@ -202,7 +203,8 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 shutil.copytree(seeds, copy / "seeds"),
                 copy,
             )
-        # last: credits move between two rows of an old day; no org-day total changes
+        # last: credits move between two rows of an old day (no org-day total changes), and
+        # a row of another old day goes missing from the fact (its org-day's count changes)
         moved_from, moved_to = (
             r["usage_row_id"]
             for r in _rows(
@@ -213,6 +215,14 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                     order by usage_row_id limit 2""",
             )
         )
+        [lost] = [
+            r["usage_row_id"]
+            for r in _rows(
+                db,
+                """select usage_row_id from marts.fct_job_run_costs
+                   where usage_date = date '2026-03-12' order by usage_row_id limit 1""",
+            )
+        ]
         with duckdb.connect(str(db)) as con:
             for row_id, delta in ((moved_from, -1), (moved_to, 1)):
                 con.execute(
@@ -221,21 +231,24 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                         where usage_row_id = ?""",
                     [row_id],
                 )
-        stale = run_dbt(
-            [
-                "test",
-                "--select",
-                "assert_fct_job_run_costs_has_every_raw_row_once",
-                "--vars",
-                "{full_history_tests: true}",
-            ],
-            db=db,
-            seeds=seeds,
-            work=work / "stale",
-        )
+            con.execute("delete from marts.fct_job_run_costs where usage_row_id = ?", [lost])
+        raw_rows_test = ["test", "--select", "assert_fct_job_run_costs_has_every_raw_row_once"]
+        stale = {
+            scope: run_dbt([*raw_rows_test, *extra], db=db, seeds=seeds, work=work / scope)
+            for scope, extra in (
+                ("routine", []),
+                ("full_history", ["--vars", "{full_history_tests: true}"]),
+            )
+        }
         for name, future in references.items():
             steps[name]["full_refresh"] = future.result()
-    return {"before": before, "steps": steps, "stale": (stale, moved_from, moved_to)}
+    return {
+        "before": before,
+        "steps": steps,
+        "stale": stale,
+        "lost": lost,
+        "moved": {moved_from, moved_to},
+    }
 
 
 def _table(snapshot: dict[str, Any], table: str) -> list[tuple]:
@@ -363,11 +376,28 @@ def test_the_comparisons_compare_something(history: dict[str, Any]) -> None:
     )
 
 
+def _raw_rows_problems(history: dict[str, Any], scope: str) -> dict[str, str]:
+    run: DbtRun = history["stale"][scope]
+    assert run.status("assert_fct_job_run_costs_has_every_raw_row_once") == "fail"
+    problems = run.problems("assert_fct_job_run_costs_has_every_raw_row_once")
+    return {p.split(" ")[1]: p for p in problems}
+
+
+def test_a_routine_run_finds_a_row_lost_on_a_day_it_did_not_rebuild(
+    history: dict[str, Any],
+) -> None:
+    # the org-day totals of the whole history are compared on every run
+    problems = _raw_rows_problems(history, "routine")
+    assert problems == {
+        history["lost"]: f"usage_row_id {history['lost']} is in the raw table but missing "
+        "from fct_job_run_costs"
+    }
+
+
 def test_a_change_no_org_day_total_shows_is_found_over_the_whole_history(
     history: dict[str, Any],
 ) -> None:
-    run, moved_from, moved_to = history["stale"]
-    assert run.status("assert_fct_job_run_costs_has_every_raw_row_once") == "fail"
-    problems = run.problems("assert_fct_job_run_costs_has_every_raw_row_once")
-    assert {p.split(" ")[1] for p in problems} == {moved_from, moved_to}
-    assert all("stale: run dbt build --full-refresh" in p for p in problems)
+    problems = _raw_rows_problems(history, "full_history")
+    assert set(problems) == {history["lost"], *history["moved"]}
+    for row_id in history["moved"]:
+        assert problems[row_id].endswith("(stale: run dbt build --full-refresh)")

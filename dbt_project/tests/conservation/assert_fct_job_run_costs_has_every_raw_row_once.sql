@@ -50,18 +50,12 @@ fact_org_days as (
 
 ),
 
-org_days_to_compare as (
+org_days_out_of_step as (
 
-    -- the org-days this run re-read, and any other whose totals disagree
-    select org_id, usage_date
-    from {{ ref('int_refresh_plan') }}
-    where refresh_costs
-
-    union
-
+    -- org-days whose row count or credits differ between the raw table and the fact
     select
-        coalesce(raw_days.org_id, fact_org_days.org_id),
-        coalesce(raw_days.usage_date, fact_org_days.usage_date)
+        coalesce(raw_days.org_id, fact_org_days.org_id) as org_id,
+        coalesce(raw_days.usage_date, fact_org_days.usage_date) as usage_date
 
     from {{ ref('int_org_days_priced') }} as raw_days
     full outer join fact_org_days
@@ -72,21 +66,32 @@ org_days_to_compare as (
 
 ),
 
+org_days_to_compare as (
+
+    -- the org-days this run re-read, and any other out of step
+    select org_id, usage_date from {{ ref('int_refresh_plan') }} where refresh_costs
+    union
+    select org_id, usage_date from org_days_out_of_step
+
+),
+
 row_ids_to_compare as (
 
-    select job_runs.usage_row_id
-    from {{ ref('stg_circleci__job_runs') }} as job_runs
-    inner join org_days_to_compare
-        on job_runs.org_id is not distinct from org_days_to_compare.org_id
-        and job_runs.usage_date is not distinct from org_days_to_compare.usage_date
-
-    union
-
+    -- the rows of those org-days in the fact; a raw row missing from the fact puts its
+    -- org-day out of step, whose raw rows are then compared too
     select fct.usage_row_id
     from {{ ref('fct_job_run_costs') }} as fct
     inner join org_days_to_compare
         on fct.org_id is not distinct from org_days_to_compare.org_id
         and fct.usage_date is not distinct from org_days_to_compare.usage_date
+
+    union
+
+    select job_runs.usage_row_id
+    from {{ ref('stg_circleci__job_runs') }} as job_runs
+    inner join org_days_out_of_step
+        on job_runs.org_id is not distinct from org_days_out_of_step.org_id
+        and job_runs.usage_date is not distinct from org_days_out_of_step.usage_date
 
 ),
 

@@ -43,7 +43,8 @@ rows_to_reread as (
 
     select * from priced_job_runs
     {% if is_incremental() -%}
-    where {{ in_refresh_plan('priced_job_runs', 'refresh_costs') }}
+    where {{ started_on_or_after_first_refreshed_day('priced_job_runs', 'refresh_costs') }}
+        and {{ in_refresh_plan('priced_job_runs', 'refresh_costs') }}
     {%- endif %}
 
 ),
