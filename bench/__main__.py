@@ -81,9 +81,10 @@ def new_day(files: Path, folder: Path, rows: int, seed: int) -> Path:
     return folder
 
 
-def load_files(files: Path, db: Path) -> Run:
+def load_files(files: Path, db: Path, *extra: str) -> Run:
     """`python -m loader files` into `db`."""
-    return run([PYTHON, "-m", "loader", "-q", "files", str(files)], environment(db), REPO_ROOT)
+    command = [PYTHON, "-m", "loader", "-q", "files", str(files), *extra]
+    return run(command, environment(db), REPO_ROOT)
 
 
 def baseline(files: Path, db: Path) -> Run:
@@ -127,6 +128,8 @@ def measure_loads(
     print(f"    {first.seconds:.1f} s, peak {first.peak_rss_mb:.0f} MB", flush=True)
     print("  loader, the same files again ...", flush=True)
     again, again_times = median_of(args.reps, lambda i: load_files(files, history))
+    print("  loader, the same files again, --force ...", flush=True)
+    forced, forced_times = median_of(args.reps, lambda i: load_files(files, history, "--force"))
     day = new_day(files, workdir / f"newday-{args.rows}-seed{args.seed}", args.rows, args.seed)
     print("  loader, one new day on the full history ...", flush=True)
     one_day = load_files(day, history)
