@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load .csv or .csv.gz usage export files, or folders of them.",
     )
     files.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    files.add_argument(
+        "--force", action="store_true", help="load files again even if loaded before unchanged"
+    )
     files.add_argument("--db", type=Path, help="DuckDB file (default CIRCLECI_COSTS_DB)")
 
     demo = commands.add_parser(

@@ -58,10 +58,11 @@ def report(summary: LoadSummary, db: object) -> int:
 def files_command(args: argparse.Namespace) -> int:
     """`python -m loader files PATH...`: load export files from disk."""
     db = database_path(args.db)
-    summary = load_files(args.paths, db)
+    summary = load_files(args.paths, db, force=args.force)
+    skipped = f" ({summary.skipped} unchanged file(s) skipped)" if summary.skipped else ""
     print(
         f"Loaded {summary.files} file(s), {summary.rows:,} rows, into {db} "
-        f"in {summary.seconds:.1f} s."
+        f"in {summary.seconds:.1f} s{skipped}."
     )
     return 0
 

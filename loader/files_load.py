@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
 
 from loader import usage_export
 from loader.csv_reader import RowIdAssigner, check_header, find_export_files
+from loader.ledger import FileRecord, read_loaded_files
 from loader.pipeline import create_pipeline, finish_pending, run
 from loader.resources import ExportParts, RowCount
 from loader.settings import FILES_BATCH_BYTES
@@ -24,10 +27,23 @@ class FilesSummary:
     files: int
     rows: int
     seconds: float
+    skipped: int = 0
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_files(
-    paths: list[str | Path], db_path: Path, batch_bytes: int = FILES_BATCH_BYTES
+    paths: list[str | Path],
+    db_path: Path,
+    batch_bytes: int = FILES_BATCH_BYTES,
+    force: bool = False,
 ) -> FilesSummary:
     """Load `.csv`/`.csv.gz` export files (or folders of them) into `circleci_raw`.
 
@@ -35,7 +51,9 @@ def load_files(
     identical job-less rows). Every header is checked before anything is loaded; the files
     are then committed in batches of about `batch_bytes` on disk, merged on `usage_row_id`,
     so memory stays bounded however many files there are, and a failure keeps the batches
-    already committed (loading the same files again is harmless).
+    already committed (loading the same files again is harmless). A file whose exact content
+    was loaded before (`circleci_raw.loaded_files`) is skipped unless `force` is set, so a
+    folder that collects a new export every day loads only what is new.
 
     Raises:
         FileFormatError: A path is missing or a file is not a usage export.
@@ -44,14 +62,36 @@ def load_files(
     files = find_export_files(paths)
     for path in files:
         check_header(path)
-    batches = plan_batches(files, batch_bytes)
-    log.info("Loading %d file(s) into %s in %d batch(es)", len(files), db_path, len(batches))
     pipeline = create_pipeline(db_path)
     finish_pending(pipeline)
-    count = RowCount(total_files=len(files))
+    hashes = {path: file_sha256(path) for path in files}
+    known = set() if force else read_loaded_files(pipeline)
+    todo = [path for path in files if hashes[path] not in known]
+    if len(todo) < len(files):
+        log.info(
+            "%d of %d file(s) were loaded before with the same content: skipped "
+            "(--force loads them again)",
+            len(files) - len(todo),
+            len(files),
+        )
+    batches = plan_batches(todo, batch_bytes) if todo else []
+    log.info("Loading %d file(s) into %s in %d batch(es)", len(todo), db_path, len(batches))
+    count = RowCount(total_files=len(todo))
     for batch in batches:
         run(pipeline, usage_export(exports=batch, count=count))
-    return FilesSummary(files=count.files, rows=count.rows, seconds=time.monotonic() - started)
+        loaded_at = datetime.now(UTC)
+        records = [
+            FileRecord(hashes[p], str(p), p.stat().st_size, count.rows_by_file[p], loaded_at)
+            for parts in batch
+            for p in parts.files
+        ]
+        run(pipeline, usage_export(files=records))
+    return FilesSummary(
+        files=count.files,
+        rows=count.rows,
+        seconds=time.monotonic() - started,
+        skipped=len(files) - len(todo),
+    )
 
 
 def plan_batches(files: list[Path], batch_bytes: int) -> list[list[ExportParts]]:

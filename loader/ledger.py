@@ -22,7 +22,7 @@ import dlt
 import pyarrow as pa
 
 from loader.schema import TIMESTAMP
-from loader.settings import USAGE_TABLE, WINDOWS_TABLE
+from loader.settings import FILES_TABLE, USAGE_TABLE, WINDOWS_TABLE
 from loader.windows import Window
 
 PLANNED = "planned"
@@ -70,6 +70,38 @@ class WindowRecord:
     def window(self) -> Window:
         """The window this row describes."""
         return Window(self.window_start, self.window_end)
+
+
+FILES_SCHEMA = pa.schema(
+    [
+        pa.field("file_sha256", pa.string(), nullable=False),
+        pa.field("file_name", pa.string()),
+        pa.field("bytes", pa.int64()),
+        pa.field("rows", pa.int64()),
+        pa.field("loaded_at", TIMESTAMP),
+    ]
+)
+
+
+@dataclass
+class FileRecord:
+    """One export file loaded by the files path, identified by its content."""
+
+    file_sha256: str
+    file_name: str
+    bytes: int
+    rows: int
+    loaded_at: datetime
+
+
+def files_to_arrow(records: list[FileRecord]) -> pa.Table:
+    """File records as an Arrow table."""
+    return pa.Table.from_pylist([asdict(r) for r in records], schema=FILES_SCHEMA)
+
+
+def read_loaded_files(pipeline: dlt.Pipeline) -> set[str]:
+    """Content hashes of the export files already loaded by the files path."""
+    return {str(r[0]) for r in _query(pipeline, f"select file_sha256 from {FILES_TABLE}")}
 
 
 def to_arrow(records: list[WindowRecord]) -> pa.Table:

@@ -14,9 +14,9 @@ from dlt.common.schema.typing import TDeleteInsertStrategyDict
 from dlt.extract.resource import DltResource
 
 from loader.csv_reader import RowIdAssigner, read_export_file
-from loader.ledger import WindowRecord, to_arrow
+from loader.ledger import FileRecord, WindowRecord, files_to_arrow, to_arrow
 from loader.schema import ROW_ID_COLUMN
-from loader.settings import USAGE_TABLE, WINDOWS_TABLE
+from loader.settings import FILES_TABLE, USAGE_TABLE, WINDOWS_TABLE
 
 log = logging.getLogger("loader")
 
@@ -31,10 +31,12 @@ class RowCount:
     rows: int = 0
     files: int = 0
     total_files: int | None = None
+    rows_by_file: dict[Path, int] = field(default_factory=dict)
 
-    def file_done(self, path: Path) -> None:
-        """Count a finished file and report progress."""
+    def file_done(self, path: Path, rows: int) -> None:
+        """Count a finished file of `rows` rows and report progress."""
         self.files += 1
+        self.rows_by_file[path] = rows
         if self.total_files:
             log.info(
                 "Read %d/%d files, %s rows (%s)",
@@ -114,11 +116,13 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
         for export in exports:
             rows_in_export = 0
             for path in export.files:
+                rows_in_file = 0
                 for table in read_export_file(path, export.row_ids):
-                    rows_in_export += table.num_rows
+                    rows_in_file += table.num_rows
                     tally.rows += table.num_rows
                     yield first_occurrence(table)
-                tally.file_done(path)
+                tally.file_done(path, rows_in_file)
+                rows_in_export += rows_in_file
             if export.record is not None:
                 export.record.rows = rows_in_export
                 export.record.parts = len(export.files)
@@ -144,4 +148,16 @@ def export_windows(records: Sequence[WindowRecord]) -> DltResource:
         name=WINDOWS_TABLE,
         write_disposition="merge",
         primary_key=list(WINDOW_KEY),
+    )
+
+
+def loaded_files(records: Sequence[FileRecord]) -> DltResource:
+    """Files loaded by the files path, merged on their content hash."""
+
+    def rows() -> Iterator[pa.Table]:
+        if records:
+            yield files_to_arrow(list(records))
+
+    return dlt.resource(
+        rows, name=FILES_TABLE, write_disposition="merge", primary_key="file_sha256"
     )

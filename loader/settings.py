@@ -22,6 +22,7 @@ PIPELINE_NAME = "circleci_costs"
 RAW_DATASET = "circleci_raw"
 USAGE_TABLE = "usage_job_runs"
 WINDOWS_TABLE = "export_windows"
+FILES_TABLE = "loaded_files"
 DEFAULT_DB_PATH = "data/circleci_costs.duckdb"
 DB_PATH_ENV = "CIRCLECI_COSTS_DB"
 

@@ -315,3 +315,24 @@ def test_polling_spends_the_get_budget_on_exports_likely_done(clock, tmp_path, d
         assert gets <= windows + 4, f"{gets} status requests for {windows} exports"
         assert sim.stats().count(status=429) == 0
         assert clock() - NOW < timedelta(minutes=3)
+
+
+def test_demo_data_and_real_data_never_share_a_database(sim, db, clock):
+    from loader import usage_export
+    from loader.demo import reset_demo_database
+    from loader.errors import ConfigurationError
+    from loader.ledger import WindowRecord
+    from loader.pipeline import create_pipeline, run
+
+    run_api(sim, db, clock, start=day(-3), end=day(-1))
+    with pytest.raises(ConfigurationError, match="holds the demo's simulated data"):
+        run_api(sim, db, clock, config={"api_url": "https://circleci.example/api/v2"})
+
+    real = db.parent / "real.duckdb"
+    record = WindowRecord(sim.org_ids[0], day(-2), day(-1), "job", COMPLETED, source="circleci.com")
+    run(create_pipeline(real), usage_export(windows=[record]))
+    with pytest.raises(ConfigurationError, match="holds data loaded from CircleCI"):
+        reset_demo_database(real)
+    assert real.exists()
+    reset_demo_database(db)  # the demo's own database is simply replaced
+    assert not db.exists()

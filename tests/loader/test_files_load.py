@@ -58,3 +58,30 @@ def test_every_header_is_checked_before_anything_is_loaded(tmp_path, write_expor
     with pytest.raises(FileFormatError, match="b.csv.gz: column JOB_ID is missing"):
         load_files([tmp_path / "in"], db, batch_bytes=1)
     assert not Path(db).exists()
+
+
+def test_unchanged_files_are_skipped_and_force_loads_them_again(tmp_path, write_export):
+    a = write_export([row(JOB_ID="job-a")], name="in/a.csv.gz")
+    write_export([row(JOB_ID="job-b")], name="in/b.csv.gz")
+    db = tmp_path / "db.duckdb"
+    first = load_files([tmp_path / "in"], db)
+    assert (first.files, first.skipped) == (2, 0)
+    digest = table_digest(db)
+    again = load_files([tmp_path / "in"], db)
+    assert (again.files, again.rows, again.skipped) == (0, 0, 2)
+    # a file rewritten with new content is loaded, the unchanged one is not
+    a.unlink()
+    write_export([row(JOB_ID="job-a", TOTAL_CREDITS="99")], name="in/a.csv.gz")
+    changed = load_files([tmp_path / "in"], db)
+    assert (changed.files, changed.skipped) == (1, 1)
+    assert (
+        query(db, "select total_credits from circleci_raw.usage_job_runs where job_id = 'job-a'")[
+            0
+        ][0]
+        == 99
+    )
+    forced = load_files([tmp_path / "in"], db, force=True)
+    assert (forced.files, forced.skipped) == (2, 0)
+    assert table_digest(db) != digest  # job-a changed
+    recorded = query(db, "select count(*), sum(rows) from circleci_raw.loaded_files")
+    assert recorded == [(3, 3)]  # three distinct contents seen, one row each
