@@ -5,7 +5,8 @@
 -- Costs are exact in the mart and rounded to the cent only here, for display, so the rounded
 -- teams may differ from the rounded total by a cent or two. `direct` and `split`: what the
 -- rules of team_rules.csv placed on the team; `shared_in` / `shared_out`: what the policies
--- of shared_costs.csv moved to it / away from it; `total`: what to charge it.
+-- of shared_costs.csv moved to it / away from it; `total`: what to charge it; `budget`: the
+-- team's budget for the month in budgets.csv, if any.
 with
 
 latest_month as (
@@ -29,7 +30,7 @@ teams_and_total as (
     select
         usage_month, is_complete_month, 0 as is_total, team, currency,
         direct_cost, split_cost, shared_cost_received, shared_cost_given, total_cost,
-        share_of_total_pct
+        share_of_total_pct, budget_amount
     from chosen
 
     union all
@@ -37,7 +38,7 @@ teams_and_total as (
     select
         usage_month, is_complete_month, 1 as is_total, 'all teams' as team, currency,
         sum(direct_cost), sum(split_cost), sum(shared_cost_received), sum(shared_cost_given),
-        sum(total_cost), round(sum(share_of_total_pct), 0)
+        sum(total_cost), round(sum(share_of_total_pct), 0), sum(budget_amount)
     from chosen
     group by usage_month, is_complete_month, currency
 
@@ -53,6 +54,7 @@ select
     round(shared_cost_given, 2) as shared_out,
     round(total_cost, 2) as total,
     currency,
-    share_of_total_pct as share_pct
+    share_of_total_pct as share_pct,
+    round(budget_amount, 2) as budget
 from teams_and_total
 order by is_total, team = 'unallocated', total_cost desc, team;

@@ -355,6 +355,21 @@ def test_budgets_match_a_reference_forecast(scenario: dict[str, Any]) -> None:
     assert rows["no-such-project"]["status"] is None
 
 
+def test_chargeback_shows_a_team_budget_where_there_is_one(scenario: dict[str, Any]) -> None:
+    rows = query(
+        scenario["db"],
+        """select usage_month, team, total_cost, budget_amount, budget_used_pct
+           from marts.team_chargeback_monthly""",
+    )
+    with_budget = [r for r in rows if r["budget_amount"] is not None]
+    # only mobile has a budget, and only for October; every other row shows none
+    assert [(r["team"], r["usage_month"]) for r in with_budget] == [("mobile", date(2026, 10, 1))]
+    [mobile] = with_budget
+    assert mobile["budget_amount"] == Decimal(60)
+    assert mobile["budget_used_pct"] == round(float(100 * mobile["total_cost"] / 60), 2)
+    assert all(r["budget_used_pct"] is None for r in rows if r["budget_amount"] is None)
+
+
 def test_conservation_tests_catch_a_cent_in_the_series(
     scenario: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -10,6 +10,8 @@
   unique. Because rules and policies carry dates, a month once invoiced keeps its figures when
   the rules change for later months. Money is exact and unrounded; round only when showing it.
   The first and the last month are usually partial: see is_complete_month.
+  budget_amount is the team's budget for the month from budgets.csv (scope_type team, same
+  currency), NULL where there is none; budget_status_monthly tracks it with a forecast.
 */
 
 with
@@ -17,6 +19,21 @@ with
 team_costs as (
 
     select * from {{ ref('fct_team_costs_daily') }}
+
+),
+
+team_budgets as (
+
+    -- unique on (budget_month, scope) once budgets.csv passes its tests
+    select
+        budget_month,
+        scope as team,
+        currency,
+        budget_amount
+
+    from {{ ref('stg_seeds__budgets') }}
+    where scope_type = 'team'
+        and budget_amount is not null
 
 ),
 
@@ -102,13 +119,23 @@ final as (
             cast(100 * month_totals.month_cost_placed_by_rules as double precision)
             / cast(nullif(month_totals.month_total_cost, 0) as double precision),
             2
-        ) as allocation_coverage_pct
+        ) as allocation_coverage_pct,
+        team_budgets.budget_amount,
+        round(
+            cast(100 * monthly.total_cost as double precision)
+            / cast(nullif(team_budgets.budget_amount, 0) as double precision),
+            2
+        ) as budget_used_pct
 
     from monthly
     inner join month_totals
         on monthly.usage_month = month_totals.usage_month
         and monthly.currency = month_totals.currency
     cross join data_bounds
+    left join team_budgets
+        on monthly.usage_month = team_budgets.budget_month
+        and monthly.team = team_budgets.team
+        and monthly.currency = team_budgets.currency
 
 )
 
