@@ -27,6 +27,7 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
         "loader: second load of the same files",
         "loader: one new day on the full history",
         "dbt build, incremental after one new day",
+        "dbt start-up alone (dbt ls: import, parse)",
         "API: 3-window backfill, 1 s per export",
     ]
     for name in expected:
