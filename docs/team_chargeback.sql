@@ -38,7 +38,7 @@ teams_and_total as (
     select
         usage_month, is_complete_month, 1 as is_total, 'all teams' as team, currency,
         sum(direct_cost), sum(split_cost), sum(shared_cost_received), sum(shared_cost_given),
-        sum(total_cost), round(sum(share_of_total_pct), 0), sum(budget_amount)
+        sum(total_cost), round(sum(share_of_total_pct), 0), null
     from chosen
     group by usage_month, is_complete_month, currency
 
@@ -55,6 +55,6 @@ select
     round(total_cost, 2) as total,
     currency,
     share_of_total_pct as share_pct,
-    round(budget_amount, 2) as budget
+    coalesce(printf('%.2f', budget_amount), '') as budget
 from teams_and_total
 order by is_total, team = 'unallocated', total_cost desc, team;
