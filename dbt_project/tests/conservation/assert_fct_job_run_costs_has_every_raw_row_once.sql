@@ -12,35 +12,11 @@
 -- depends_on: {{ ref('int_org_days_priced') }}
 -- depends_on: {{ ref('stg_circleci__job_runs') }}
 {% set problems %}
+{%- set full_history = full_history_tests() -%}
+{%- set compared_rows = '' if full_history else 'where usage_row_id in (select usage_row_id from row_ids_to_compare)' -%}
 with
 
-{% if full_history_tests() %}
-
-raw_rows as (
-
-    select
-        usage_row_id,
-        count(*) as raw_count,
-        sum(total_credits) as raw_total_credits
-
-    from {{ source('circleci_raw', 'usage_job_runs') }}
-    group by usage_row_id
-
-),
-
-fact_rows as (
-
-    select
-        usage_row_id,
-        count(*) as fact_count,
-        sum(total_credits) as fact_total_credits
-
-    from {{ ref('fct_job_run_costs') }}
-    group by usage_row_id
-
-),
-
-{% else %}
+{% if not full_history %}
 
 fact_org_days as (
 
@@ -95,6 +71,8 @@ row_ids_to_compare as (
 
 ),
 
+{% endif %}
+
 raw_rows as (
 
     select
@@ -103,7 +81,7 @@ raw_rows as (
         sum(total_credits) as raw_total_credits
 
     from {{ source('circleci_raw', 'usage_job_runs') }}
-    where usage_row_id in (select usage_row_id from row_ids_to_compare)
+    {{ compared_rows }}
     group by usage_row_id
 
 ),
@@ -116,12 +94,10 @@ fact_rows as (
         sum(total_credits) as fact_total_credits
 
     from {{ ref('fct_job_run_costs') }}
-    where usage_row_id in (select usage_row_id from row_ids_to_compare)
+    {{ compared_rows }}
     group by usage_row_id
 
 ),
-
-{% endif %}
 
 compared as (
 
