@@ -28,4 +28,6 @@ DB_PATH_ENV = "CIRCLECI_COSTS_DB"
 
 # The files path commits about this many bytes of export files (gzip) per load: bounded memory
 # (the keys of one load are deduplicated in memory) and progress that survives a failure.
-FILES_BATCH_BYTES = 64 << 20
+# Measured on 2 million rows (242 MB): 64 MB took 23 s at 690 MB peak, 96 MB 21 s at 770 MB,
+# 128 MB 20 s at 820 MB; each load has a fixed cost in dlt, so fewer and larger loads are faster.
+FILES_BATCH_BYTES = 96 << 20
