@@ -143,8 +143,19 @@ def print_summary(db: Path) -> None:
 
 
 def main() -> int:
-    """Print the summary of `$CIRCLECI_COSTS_DB`."""
-    print_summary(database_path(sys.argv[1] if len(sys.argv) > 1 else None))
+    """Print the summary of `$CIRCLECI_COSTS_DB`; 2 when its marts do not match the models."""
+    db = database_path(sys.argv[1] if len(sys.argv) > 1 else None)
+    try:
+        print_summary(db)
+    except (duckdb.BinderException, duckdb.CatalogException) as error:
+        # marts built by an older version of the models lack what the summary reads
+        reason = str(error).splitlines()[0]
+        print(
+            f"error: the marts in {db} do not match this version of the models ({reason}): "
+            "run `make transform` to rebuild them.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -263,3 +263,30 @@ def test_status_shows_the_loaded_days(sim, tmp_path):
     assert result.returncode == 0
     for org_id in sim.org_ids:
         assert f"{org_id}: {start}.." in result.stdout
+
+
+def test_summary_of_marts_older_than_the_models_says_to_rebuild(tmp_path):
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema circleci_raw")
+        con.execute(
+            "create table circleci_raw.usage_job_runs as select 'acme' as organization_name, "
+            "date '2026-10-01' as job_run_date, 'j1' as job_id, 1.5 as total_credits"
+        )
+        con.execute("create schema marts")
+        # a mart from before a column the summary reads was added
+        con.execute("create table marts.agg_monthly_costs as select 1 as usage_month")
+    result = subprocess.run(
+        [sys.executable, "-m", "loader.summary", str(db)],
+        cwd=REPO,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert str(db) in line and "make transform" in line
+    assert "acme" in result.stdout  # what could be shown was shown first
