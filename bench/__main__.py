@@ -166,6 +166,15 @@ def measure_loads(
             "s",
             again.seconds / base.seconds,
             samples=again_times,
+            note="recognised by content, skipped",
+        ),
+        Figure(
+            "loader: the same files again, --force",
+            forced.seconds,
+            "s",
+            forced.seconds / base.seconds,
+            samples=forced_times,
+            note="parsed and merged again: nothing changes",
         ),
         Figure(
             "loader: one new day on the full history",

@@ -25,6 +25,7 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
         "baseline: DuckDB read_csv + insert or replace",
         "loader: first load (python -m loader files)",
         "loader: second load of the same files",
+        "loader: the same files again, --force",
         "loader: one new day on the full history",
         "dbt build, incremental after one new day",
         "dbt start-up alone (dbt ls: import, parse)",
