@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
 
 from loader import usage_export
 from loader.csv_reader import RowIdAssigner, check_header, find_export_files
-from loader.ledger import FileRecord, read_loaded_files
+from loader.ledger import read_loaded_files
 from loader.pipeline import create_pipeline, finish_pending, run
 from loader.resources import ExportParts, RowCount
 from loader.settings import FILES_BATCH_BYTES
@@ -74,18 +74,11 @@ def load_files(
             len(files) - len(todo),
             len(files),
         )
-    batches = plan_batches(todo, batch_bytes) if todo else []
+    batches = plan_batches(todo, batch_bytes, hashes) if todo else []
     log.info("Loading %d file(s) into %s in %d batch(es)", len(todo), db_path, len(batches))
     count = RowCount(total_files=len(todo))
     for batch in batches:
         run(pipeline, usage_export(exports=batch, count=count))
-        loaded_at = datetime.now(UTC)
-        records = [
-            FileRecord(hashes[p], str(p), p.stat().st_size, count.rows_by_file[p], loaded_at)
-            for parts in batch
-            for p in parts.files
-        ]
-        run(pipeline, usage_export(files=records))
     return FilesSummary(
         files=count.files,
         rows=count.rows,
@@ -94,8 +87,14 @@ def load_files(
     )
 
 
-def plan_batches(files: list[Path], batch_bytes: int) -> list[list[ExportParts]]:
-    """Cut the files into loads of about `batch_bytes`, keeping each folder's numbering."""
+def plan_batches(
+    files: list[Path], batch_bytes: int, hashes: Mapping[Path, str] | None = None
+) -> list[list[ExportParts]]:
+    """Cut the files into loads of about `batch_bytes`, keeping each folder's numbering.
+
+    With `hashes` (each file's content hash), every file is recorded in `loaded_files` in the
+    same load as its rows.
+    """
     assigners = {folder: RowIdAssigner() for folder in dict.fromkeys(p.parent for p in files)}
     batches: list[list[Path]] = [[]]
     size = 0
@@ -108,7 +107,7 @@ def plan_batches(files: list[Path], batch_bytes: int) -> list[list[ExportParts]]
         size += file_bytes
     return [
         [
-            ExportParts(list(group), row_ids=assigners[folder])
+            ExportParts(list(group), row_ids=assigners[folder], file_hashes=hashes or {})
             for folder, group in groupby(batch, key=lambda p: p.parent)
         ]
         for batch in batches

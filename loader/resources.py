@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,10 @@ class RowCount:
     rows: int = 0
     files: int = 0
     total_files: int | None = None
-    rows_by_file: dict[Path, int] = field(default_factory=dict)
 
-    def file_done(self, path: Path, rows: int) -> None:
-        """Count a finished file of `rows` rows and report progress."""
+    def file_done(self, path: Path) -> None:
+        """Count a finished file and report progress."""
         self.files += 1
-        self.rows_by_file[path] = rows
         if self.total_files:
             log.info(
                 "Read %d/%d files, %s rows (%s)",
@@ -84,15 +83,18 @@ class FirstOccurrence:
 
 @dataclass
 class ExportParts:
-    """Files of one export, and the ledger row to commit with them (API path).
+    """Files of one export, and the ledger rows to commit with them.
 
-    `row_ids` numbers identical job-less rows across the export's files; pass the same one
-    when an export's files are loaded in several batches.
+    `record` is the export window's ledger row (API path); `file_hashes` the content hash of
+    each file (files path), recorded in `loaded_files`. `row_ids` numbers identical job-less
+    rows across the export's files; pass the same one when an export's files are loaded in
+    several batches.
     """
 
     files: Sequence[Path]
     record: WindowRecord | None = None
     row_ids: RowIdAssigner = field(default_factory=RowIdAssigner)
+    file_hashes: Mapping[Path, str] = field(default_factory=dict)
 
 
 def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None) -> DltResource:
@@ -103,30 +105,53 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
             so identical job-less rows inside an export stay distinct. An export that carries
             a ledger row gets it written after its last row, with its row count, into
             `export_windows` in the same load package: a window's rows and its ledger row
-            commit together.
+            commit together. Files with a content hash are recorded in `loaded_files` the
+            same way.
         count: Filled with the number of rows and files read.
     """
     tally = count if count is not None else RowCount()
     window_hints = dlt.mark.make_hints(
         table_name=WINDOWS_TABLE, write_disposition="merge", primary_key=list(WINDOW_KEY)
     )
+    # table variants: without one, dlt would give the usage resource itself these hints, and
+    # the usage rows that follow a ledger row would go to the ledger's table
+    file_hints = dlt.mark.make_hints(
+        table_name=FILES_TABLE, write_disposition="merge", primary_key="file_sha256"
+    )
 
     def rows() -> Iterator[Any]:
         first_occurrence = FirstOccurrence()
         for export in exports:
             rows_in_export = 0
+            files_read: list[FileRecord] = []
             for path in export.files:
                 rows_in_file = 0
                 for table in read_export_file(path, export.row_ids):
                     rows_in_file += table.num_rows
                     tally.rows += table.num_rows
                     yield first_occurrence(table)
-                tally.file_done(path, rows_in_file)
+                tally.file_done(path)
                 rows_in_export += rows_in_file
+                if path in export.file_hashes:
+                    files_read.append(
+                        FileRecord(
+                            export.file_hashes[path],
+                            str(path),
+                            path.stat().st_size,
+                            rows_in_file,
+                            datetime.now(UTC),
+                        )
+                    )
+            if files_read:
+                yield dlt.mark.with_hints(
+                    files_to_arrow(files_read), file_hints, create_table_variant=True
+                )
             if export.record is not None:
                 export.record.rows = rows_in_export
                 export.record.parts = len(export.files)
-                yield dlt.mark.with_hints(to_arrow([export.record]), window_hints)
+                yield dlt.mark.with_hints(
+                    to_arrow([export.record]), window_hints, create_table_variant=True
+                )
 
     return dlt.resource(
         rows,
@@ -148,16 +173,4 @@ def export_windows(records: Sequence[WindowRecord]) -> DltResource:
         name=WINDOWS_TABLE,
         write_disposition="merge",
         primary_key=list(WINDOW_KEY),
-    )
-
-
-def loaded_files(records: Sequence[FileRecord]) -> DltResource:
-    """Files loaded by the files path, merged on their content hash."""
-
-    def rows() -> Iterator[pa.Table]:
-        if records:
-            yield files_to_arrow(list(records))
-
-    return dlt.resource(
-        rows, name=FILES_TABLE, write_disposition="merge", primary_key="file_sha256"
     )
