@@ -1,7 +1,8 @@
 {#
   Data tests check what the run rebuilt, unless the whole history is asked for:
-  `--vars '{full_history_tests: true}'`, or any `--full-refresh` run. pytest and CI check the
-  whole history; a daily `dbt build` checks the org-days it rebuilt (every other row was
+  `--vars '{full_history_tests: true}'`, or any `--full-refresh` run. A first build rebuilds,
+  and so checks, every org-day (pytest's builds start from empty databases or use
+  --full-refresh); a daily `dbt build` checks the org-days it rebuilt (every other row was
   checked when it was built and has not changed since).
 #}
 {% macro full_history_tests() -%}

@@ -1,7 +1,7 @@
 -- Every raw usage row appears exactly once in fct_job_run_costs, with the raw row's credits,
 -- and nothing else does. (A test may read the source: it checks the whole chain end to end.)
 --
--- With full_history_tests (pytest, CI, any --full-refresh) every row is compared. A routine
+-- With full_history_tests (or any --full-refresh) every row is compared. A routine
 -- run compares, row by row, every row whose usage_row_id it met on the org-days it re-read
 -- (wherever its other copies are), and, for every other org-day of the history, the row
 -- count and the credits of the raw table with those of fct_job_run_costs (org-day sums,
