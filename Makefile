@@ -17,7 +17,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo refresh load transform test lint format bench evaluate clean
+.PHONY: help install demo refresh load transform test lint format bench evaluate clean focus-validator
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,24 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 install: $(BIN)/.installed ## install the locked environment into .venv
+
+# The FinOps Foundation's FOCUS validator checks `python -m loader export focus` in the tests. It
+# needs Python >= 3.12 with numpy 1.x (its pin) and a pyarrow that still accepts numpy 1.x, so
+# it gets its own environment: the first Python 3.12 found (pyenv's, or on PATH), or FOCUS_PYTHON.
+FOCUS_VENV := .focus-venv
+FOCUS_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+	$(shell command -v python3.12 2>/dev/null))
+export FOCUS_VALIDATOR := $(CURDIR)/$(FOCUS_VENV)/bin/focus-validator
+
+$(FOCUS_VENV)/.installed:
+	@test -n "$(FOCUS_PYTHON)" || { echo "error: the FOCUS validator needs Python 3.12: install it (e.g. pyenv install 3.12) or set FOCUS_PYTHON=/path/to/python3.12" >&2; exit 1; }
+	rm -rf $(FOCUS_VENV)
+	$(FOCUS_PYTHON) -m venv $(FOCUS_VENV)
+	$(FOCUS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		focus-validator==2.2.1 "numpy<2" "pyarrow<21"
+	@touch $@
+
+focus-validator: $(FOCUS_VENV)/.installed ## install the FinOps Foundation's FOCUS validator (.focus-venv)
 
 demo: install ## load 13 months of simulated usage through the real HTTP path, build the marts, print a summary
 	$(BIN)/python -m loader demo
@@ -47,8 +65,8 @@ load: install ## load from CircleCI only
 transform: install ## build and test the dbt models on what is loaded
 	$(DBT) $(DBT_BUILD)
 
-test: install ## run every test, offline
-	$(BIN)/python -m pytest
+test: install $(FOCUS_VENV)/.installed ## run every test, offline
+	FOCUS_VALIDATOR_REQUIRED=1 $(BIN)/python -m pytest
 
 lint: install ## ruff, formatting and mypy
 	$(BIN)/ruff check loader tests bench
@@ -69,4 +87,4 @@ evaluate: install ## load the demo, build the marts, score the anomalies against
 		--truth "$(dir $(CIRCLECI_COSTS_DB))demo_incidents.csv"
 
 clean: ## remove the environment, the database and dbt's output
-	rm -rf .venv .uv dbt_project/target dbt_project/logs
+	rm -rf .venv .uv $(FOCUS_VENV) dbt_project/target dbt_project/logs

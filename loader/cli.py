@@ -1,4 +1,4 @@
-"""The command line: `python -m loader api | files | demo | status`."""
+"""The command line: `python -m loader api | files | demo | status | export | focus`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from loader.pipeline import REPO_ROOT
 os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
 
 from loader.errors import ConfigurationError, LoaderError  # noqa: E402
+from loader.focus.commands import add_focus_commands  # noqa: E402
 from loader.redact import install_filter, redact  # noqa: E402
 
 log = logging.getLogger("loader")
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="show what is loaded, per organization")
     status.add_argument("--db", type=Path, help="DuckDB file (default CIRCLECI_COSTS_DB)")
+    add_focus_commands(commands)
     return parser
 
 
@@ -137,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from loader.commands import demo_command
 
             return demo_command(args)
+        if args.command == "export":
+            from loader.focus.commands import export_command
+
+            return export_command(args)
+        if args.command == "focus":
+            from loader.focus.commands import focus_command
+
+            return focus_command(args)
         from loader.commands import status_command
 
         return status_command(args)

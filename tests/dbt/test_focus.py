@@ -1,0 +1,227 @@
+"""marts.focus_circleci_costs: FOCUS 1.2 rows of the CircleCI costs, checked three ways.
+
+Against the priced fact (its conservation test passes on the session build and fails, naming
+the org and day, when a billionth is added), against the documented mapping (seats as their
+own charge, Tags as JSON matching the x_ columns, split rules sharing each credit type), and
+against the FinOps Foundation's validator: `python -m loader export focus` writes the session
+build as Parquet and CSV, and the validator passes every file checked with no failed rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import REPO, Build, copy_db, run_dbt
+from raw_usage import ORG_B
+
+from tests.focus_validator import validate
+
+MART = "marts.focus_circleci_costs"
+
+
+def query(db: Path, sql: str) -> list[dict[str, Any]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_the_build_passes_the_focus_tests(build: Build) -> None:
+    assert build.run.status("assert_focus_circleci_costs_conserve_cost") == "pass"
+    grain = [
+        uid for uid in build.run.results if "unique_combination_of_columns_focus_circleci" in uid
+    ]
+    assert grain and all(build.run.results[uid]["status"] == "pass" for uid in grain)
+
+
+def test_it_adds_up_to_the_priced_fact(build: Build) -> None:
+    [totals] = query(
+        build.db,
+        f"""select
+            (select sum(total_cost) from marts.fct_job_run_costs) as fact_cost,
+            (select sum(total_credits) from marts.fct_job_run_costs) as fact_credits,
+            (select sum("EffectiveCost") from {MART}) as effective,
+            (select sum("BilledCost") from {MART}) as billed,
+            (select sum("PricingQuantity") from {MART}) as credits""",
+    )
+    assert totals["fact_cost"] > 0
+    assert totals["effective"] == totals["billed"] == totals["fact_cost"]
+    assert totals["credits"] == totals["fact_credits"]
+
+
+def test_conservation_test_names_the_day_a_billionth_went_missing(
+    build: Build, tmp_path: Path
+) -> None:
+    db = copy_db(build.db, tmp_path / "tampered.duckdb")
+    with duckdb.connect(str(db)) as con:
+        day, org = con.execute(
+            f"""select cast("ChargePeriodStart" as date), "BillingAccountId" from {MART}
+                order by all limit 1"""
+        ).fetchone()
+        con.execute(
+            f"""update {MART} set "EffectiveCost" = "EffectiveCost" - 0.000000001
+                where cast("ChargePeriodStart" as date) = date '{day}'
+                    and "BillingAccountId" = '{org}'
+                    and rowid = (select min(rowid) from {MART}
+                                 where cast("ChargePeriodStart" as date) = date '{day}'
+                                     and "BillingAccountId" = '{org}')"""
+        )
+    run = run_dbt(
+        ["test", "--select", "assert_focus_circleci_costs_conserve_cost"],
+        db=db,
+        seeds=build.seeds,
+        work=tmp_path,
+    )
+    assert run.returncode != 0
+    problems = run.problems("assert_focus_circleci_costs_conserve_cost")
+    assert len(problems) == 1, problems
+    assert "effective_cost" in problems[0]
+    assert f"usage_date={day}" in problems[0] and f"org_id={org}" in problems[0]
+
+
+def test_seats_are_their_own_recurring_charge(build: Build) -> None:
+    rows = query(
+        build.db,
+        f"""select "SkuId", "ChargeFrequency", "ResourceId", "ChargeCategory", count(*) as n
+            from {MART} where "x_CreditType" = 'user' group by all""",
+    )
+    assert rows, "the test data has seat credits"
+    assert all(r["SkuId"] == "circleci-user-seats" for r in rows)
+    assert all(r["ChargeFrequency"] == "Recurring" and r["ResourceId"] is None for r in rows)
+    others = query(
+        build.db,
+        f"""select distinct "ChargeFrequency", "SkuId" like 'circleci-%-credits' as credit_sku
+            from {MART} where "x_CreditType" <> 'user'""",
+    )
+    assert others == [{"ChargeFrequency": "Usage-Based", "credit_sku": True}]
+
+
+def test_tags_are_json_matching_the_custom_columns(build: Build) -> None:
+    rows = query(
+        build.db,
+        f"""select "Tags", "x_Team", "x_WorkflowName", "x_JobName", "x_ResourceClass"
+            from {MART}""",
+    )
+    for row in rows:
+        tags = json.loads(row["Tags"])
+        expected = {
+            "team": row["x_Team"],
+            "workflow": row["x_WorkflowName"],
+            "job": row["x_JobName"],
+            "resource_class": row["x_ResourceClass"],
+        }
+        assert tags == {k: v for k, v in expected.items() if v is not None}
+
+
+def test_a_split_rule_shares_every_credit_type_by_its_shares(build: Build) -> None:
+    # data-pipeline of ORG_B is split 45.5 / 33.333333 / 21.166667 (conftest.TEST_TEAM_RULES)
+    rows = query(
+        build.db,
+        f"""select "x_Team" as team, sum("PricingQuantity") as credits,
+                sum("x_UsageRows") as usage_rows
+            from {MART} where "BillingAccountId" = '{ORG_B}' and "ResourceName" = 'data-pipeline'
+                and "x_Team" in ('data', 'ml', 'backend')
+            group by all""",
+    )
+    shares = {r["team"]: r["credits"] for r in rows}
+    total = sum(shares.values())
+    assert total > 0 and len(shares) == 3
+    # a part is the difference of two running shares, each rounded to 1e-9 credits
+    tolerance = Decimal("2e-9") * sum(r["usage_rows"] for r in rows)
+    expected = {
+        "data": Decimal("45.5"),
+        "ml": Decimal("33.333333"),
+        "backend": Decimal("21.166667"),
+    }
+    for team, pct in expected.items():
+        # per-row rounding at 1e-9 credits only
+        assert abs(shares[team] - total * pct / 100) <= tolerance
+
+
+@pytest.fixture(scope="module")
+def exported(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("focus_export")
+    folders = {}
+    for file_format in ("parquet", "csv"):
+        folder = out / file_format
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "loader",
+                "export",
+                "focus",
+                "--db",
+                str(build.db),
+                "--out",
+                str(folder),
+                "--format",
+                file_format,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert "FOCUS 1.2 file(s)" in done.stdout
+        folders[file_format] = folder
+    return folders
+
+
+def test_export_writes_one_file_per_billing_period_with_every_row(
+    build: Build, exported: dict[str, Path]
+) -> None:
+    periods = [
+        f"{r['p']:%Y-%m}"
+        for r in query(
+            build.db, f'select distinct "BillingPeriodStart" as p from {MART} order by 1'
+        )
+    ]
+    [mart] = query(build.db, f'select count(*) as n, sum("EffectiveCost") as cost from {MART}')
+    for file_format, folder in exported.items():
+        files = sorted(folder.glob(f"*.{file_format}"))
+        assert [f.stem.rsplit("_", 1)[1] for f in files] == periods
+        # CSV read as text: the money is exact in the file, a float would not be
+        reader = "read_parquet" if file_format == "parquet" else "read_csv"
+        options = "filename = true" + (", all_varchar = true" if file_format == "csv" else "")
+        with duckdb.connect() as con:
+            n, cost, months = con.execute(
+                f"""select count(*), sum(cast("EffectiveCost" as decimal(38, 18))),
+                        count(distinct "BillingPeriodStart")
+                    from {reader}('{folder}/*.{file_format}', {options})"""
+            ).fetchone()
+            per_file = con.execute(
+                f"""select count(distinct "BillingPeriodStart")
+                    from {reader}('{folder}/*.{file_format}', {options}) group by filename"""
+            ).fetchall()
+        assert (n, cost, months) == (mart["n"], mart["cost"], len(periods))
+        assert {row[0] for row in per_file} == {1}
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_the_focus_validator_passes_the_export(
+    build: Build, exported: dict[str, Path], file_format: str
+) -> None:
+    # the month with the most kinds of charge: seats, splits, several prices
+    [month] = query(
+        build.db,
+        f"""select strftime("BillingPeriodStart", '%Y-%m') as m from {MART}
+            group by all order by count(distinct "SkuId") desc, count(distinct "x_PriceKey") desc,
+            m limit 1""",
+    )
+    path = exported[file_format] / f"focus_circleci_costs_{month['m']}.{file_format}"
+    result = validate(path)
+    assert not result.failures, "\n".join(result.failures)
+    # the mandatory columns were checked, not skipped
+    assert {"BilledCost-C-000-M", "ChargeCategory-C-000-M", "Tags-C-000-C"} & result.passed
+    assert "BilledCost-C-000-M" in result.passed
