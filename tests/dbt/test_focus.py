@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -225,3 +226,129 @@ def test_the_focus_validator_passes_the_export(
     # the mandatory columns were checked, not skipped
     assert {"BilledCost-C-000-M", "ChargeCategory-C-000-M", "Tags-C-000-C"} & result.passed
     assert "BilledCost-C-000-M" in result.passed
+
+
+# Cloud rules of the cloud scenario: a tag rule, a provider glob, a sub-account glob with an
+# end date, and a catch-all at the lowest precedence.
+CLOUD_TEAM_RULES = """\
+rule_id,priority,team,provider,sub_account,service,tag_key,tag_value,effective_from,effective_until
+tag-checkout,10,checkout,,,,team,check*,2015-01-01,
+oracle,20,ml,Oracle*,,,,,2015-01-01,
+azure-prod,20,data,Microsoft,prod,,,,2015-01-01,2026-03-01
+everything,90,platform,,,,,,2015-01-01,
+"""
+
+
+@pytest.fixture(scope="module")
+def cloud(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The session's build with four providers' exports loaded and the focus models rebuilt."""
+    from loader.focus.load import load_focus_files
+    from tests.loader.focus import samples
+
+    work = tmp_path_factory.mktemp("focus_cloud")
+    db = copy_db(build.db, work / "circleci_costs.duckdb")
+    exports = work / "exports"
+    exports.mkdir()
+    samples.aws_parquet(exports / "aws.parquet")
+    samples.azure_csv(exports / "azure.csv")
+    samples.google_parquet(exports / "gcp.parquet")
+    samples.oracle_csv_gz(exports / "oci.csv.gz")
+    load_focus_files([exports], db)
+    seeds = work / "seeds"
+    shutil.copytree(build.seeds, seeds)
+    (seeds / "cloud_team_rules.csv").write_text(CLOUD_TEAM_RULES)
+    run = run_dbt(
+        [
+            "build",
+            "--select",
+            "cloud_team_rules",
+            "stg_focus__charges+",
+            "stg_seeds__cloud_team_rules+",
+        ],
+        db=db,
+        seeds=seeds,
+        work=work,
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    return {"db": db, "seeds": seeds, "run": run, "work": work}
+
+
+def test_cloud_charges_join_the_ci_costs_conserved(cloud: dict[str, Any]) -> None:
+    for test in (
+        "assert_fct_focus_costs_conserve_cost",
+        "assert_team_ci_cloud_monthly_conserves_cost",
+        "assert_cloud_team_rules_are_well_formed",
+    ):
+        assert cloud["run"].status(test) == "pass", test
+    [sides] = query(
+        cloud["db"],
+        """select
+            (select sum("EffectiveCost") from marts.fct_focus_costs where "x_Source" = 'cloud')
+                as cloud,
+            (select sum(effective_cost) from focus_raw.charges) as loaded,
+            (select sum("EffectiveCost") from marts.fct_focus_costs where "x_Source" = 'circleci')
+                as ci,
+            (select sum(total_cost) from marts.fct_job_run_costs) as fact""",
+    )
+    assert sides["cloud"] == sides["loaded"] == Decimal("48.925")
+    assert sides["ci"] == sides["fact"]
+
+
+def test_cloud_rules_place_each_charge_on_one_team(cloud: dict[str, Any]) -> None:
+    placed = query(
+        cloud["db"],
+        """select "ProviderName" as provider, "x_ChargeDate" as day, "x_Team" as team,
+                  "x_TeamRuleId" as rule
+           from marts.fct_focus_costs where "x_Source" = 'cloud' order by all""",
+    )
+    by_provider: dict[str, set[tuple[str, str]]] = {}
+    for row in placed:
+        by_provider.setdefault(row["provider"], set()).add((row["team"], row["rule"]))
+    assert by_provider["AWS"] == {("checkout", "tag-checkout")}  # tag team=checkout
+    assert by_provider["Google Cloud"] == {("checkout", "tag-checkout")}
+    assert by_provider["Oracle Cloud Infrastructure"] == {("ml", "oracle")}
+    # azure-prod ends on 2026-03-01: the next day falls to the catch-all
+    azure = [(r["day"].isoformat(), r["team"]) for r in placed if r["provider"] == "Microsoft"]
+    assert azure == [("2026-03-01", "data"), ("2026-03-02", "platform")]
+
+
+def test_team_month_shows_ci_and_cloud_side_by_side(cloud: dict[str, Any]) -> None:
+    rows = query(
+        cloud["db"],
+        """select team, currency, ci_cost, cloud_cost, total_cost from marts.team_ci_cloud_monthly
+           where cost_month = date '2026-03-01' and cloud_cost <> 0 order by all""",
+    )
+    cloud_by_team = {(r["team"], r["currency"]): r["cloud_cost"] for r in rows}
+    assert cloud_by_team == {
+        ("checkout", "USD"): Decimal("40.8"),
+        ("data", "EUR"): Decimal("3.25"),
+        ("ml", "USD"): Decimal("0.125"),
+        ("platform", "EUR"): Decimal("4.75"),
+    }
+    assert all(r["total_cost"] == r["ci_cost"] + r["cloud_cost"] for r in rows)
+    ci_teams = query(
+        cloud["db"],
+        """select count(*) as n from marts.team_ci_cloud_monthly
+           where cost_month = date '2026-03-01' and ci_cost <> 0 and cloud_cost = 0""",
+    )
+    assert ci_teams[0]["n"] > 0  # CI-only teams are there too, with 0 cloud cost
+
+
+def test_fct_focus_costs_conservation_names_the_cloud_day(cloud: dict[str, Any]) -> None:
+    work = cloud["work"] / "tampered"
+    db = copy_db(cloud["db"], work / "circleci_costs.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            """update marts.fct_focus_costs set "EffectiveCost" = "EffectiveCost" + 0.01
+               where "x_Source" = 'cloud' and "ProviderName" = 'Microsoft'
+                   and "x_ChargeDate" = date '2026-03-02'"""
+        )
+    run = run_dbt(
+        ["test", "--select", "assert_fct_focus_costs_conserve_cost"],
+        db=db,
+        seeds=cloud["seeds"],
+        work=work,
+    )
+    problems = run.problems("assert_fct_focus_costs_conserve_cost")
+    assert run.returncode != 0 and len(problems) == 1, problems
+    assert "source=cloud, charge_date=2026-03-02" in problems[0]
