@@ -85,6 +85,8 @@ evaluate: install ## load the demo, build the marts, score the anomalies against
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
 	$(BIN)/python -m bench.evaluate_anomalies --db "$(CIRCLECI_COSTS_DB)" \
 		--truth "$(dir $(CIRCLECI_COSTS_DB))demo_incidents.csv"
+	$(BIN)/python -m bench.evaluate_correlations --db "$(CIRCLECI_COSTS_DB)" \
+		--truth "$(dir $(CIRCLECI_COSTS_DB))demo_cloud_shifts.csv"
 
 clean: ## remove the environment, the database and dbt's output
 	rm -rf .venv .uv $(FOCUS_VENV) dbt_project/target dbt_project/logs

@@ -18,6 +18,7 @@ from loader.commands import report
 from loader.config import CircleCIConfig
 from loader.demo_seeds import render_seeds
 from loader.errors import ConfigurationError
+from loader.focus.demo import load_demo_cloud_bills
 from loader.ledger import read_ledger
 from loader.pipeline import REPO_ROOT, create_pipeline, database_path
 from loader.simulator import Simulator, SimulatorConfig
@@ -96,6 +97,7 @@ def run_demo(args: argparse.Namespace) -> int:
         truth = args.ground_truth or db.parent / "demo_incidents.csv"
         sim.generator.write_ground_truth(truth)
         log.info("The simulator's labelled incidents are in %s", truth)
+        load_demo_cloud_bills(sim.generator, db, args.seed)
         seeds = render_seeds(DEMO_SEED_TEMPLATES, DEMO_SEEDS, sim.generator.end_date)
         log.info(
             "Demo configuration (%s) written to %s, dated relative to the simulated data",

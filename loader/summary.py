@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from loader.focus.summary import show_cost_shifts
 from loader.pipeline import REPO_ROOT, database_path
 
 COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
@@ -139,6 +140,8 @@ def print_summary(db: Path) -> None:
             _show_anomalies(con)
         if _exists(con, "marts", "budget_status_monthly"):
             _show_budgets(con)
+        if _exists(con, "marts", "cost_shift_correlations"):
+            show_cost_shifts(con)
     print(f"\n{NOT_THE_INVOICE}")
 
 
