@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -352,3 +353,151 @@ def test_fct_focus_costs_conservation_names_the_cloud_day(cloud: dict[str, Any])
     problems = run.problems("assert_fct_focus_costs_conserve_cost")
     assert run.returncode != 0 and len(problems) == 1, problems
     assert "source=cloud, charge_date=2026-03-02" in problems[0]
+
+
+@pytest.fixture(scope="module")
+def shifts(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Cloud bills around one CI anomaly episode of the session build, and the correlations.
+
+    Three scopes, each daily from 70 days before the episode to its last day, weekdays 100
+    and weekends 40: `moved` (tagged with the episode's team) triples on the episode's days;
+    `linked` (another team, joined to the episode's project by ci_cloud_links.csv) stays
+    flat; `distractor` (a third team) doubles for five days a month before the episode.
+    """
+    from loader.focus.load import load_focus_files
+    from tests.loader.focus import samples
+
+    work = tmp_path_factory.mktemp("focus_shifts")
+    [episode] = query(
+        build.db,
+        """select anomalies.anomaly_id, first_day, last_day, project_name, driver_project_name,
+                  any_value(days.team) as team
+           from marts.cost_anomalies as anomalies
+           inner join intermediate.int_ci_episode_days as days
+               on anomalies.anomaly_id = days.anomaly_id
+           where direction = 'up' and duration_days between 2 and 10
+               and days.team <> 'unallocated'
+           group by all
+           order by any_value(impact_cost) desc limit 1""",
+    )
+    team = {"team": episode["team"]}
+    first, last = episode["first_day"], episode["last_day"]
+    days = [first - timedelta(days=70) + timedelta(days=i) for i in range((last - first).days + 71)]
+    distractor_days = {first - timedelta(days=30 - i) for i in range(5)}
+
+    def series(factor_on: set[date], factor: int) -> dict[date, str]:
+        return {
+            d: str((100 if d.weekday() < 5 else 40) * (factor if d in factor_on else 1))
+            for d in days
+        }
+
+    # infrastructure that scales with the episode scope's CI cost (the window's days; the
+    # weeks before it repeat its first four weeks, so the baseline has history)
+    ci = {
+        r["cost_date"]: r["ci_cost"]
+        for r in query(
+            build.db,
+            f"""select cost_date, ci_cost from intermediate.int_ci_episode_days
+                where anomaly_id = '{episode["anomaly_id"]}'""",
+        )
+    }
+    window_start = min(ci)
+
+    def follows_ci(day: date) -> str:
+        while day < window_start:
+            day += timedelta(days=28)
+        return str(round(50 + 20 * ci[day], 2))
+
+    exports = work / "exports"
+    exports.mkdir()
+    samples.daily_csv(
+        exports / "moved.csv",
+        {d: follows_ci(d) for d in days},
+        team=team["team"],
+        sub_account="staging",
+        service="Amazon Elastic Compute Cloud",
+    )
+    samples.daily_csv(
+        exports / "linked.csv",
+        series(set(), 1),
+        team="shift-linked",
+        sub_account="shared-db",
+        service="Amazon Relational Database Service",
+    )
+    samples.daily_csv(
+        exports / "distractor.csv",
+        series(distractor_days, 2),
+        team="shift-distractor",
+        sub_account="analytics",
+        service="BigQuery",
+        provider="Google Cloud",
+    )
+    db = copy_db(build.db, work / "circleci_costs.duckdb")
+    load_focus_files([exports], db)
+    seeds = work / "seeds"
+    shutil.copytree(build.seeds, seeds)
+    (seeds / "cloud_team_rules.csv").write_text(
+        "rule_id,priority,team,provider,sub_account,service,tag_key,tag_value,"
+        "effective_from,effective_until\n"
+        "by-tag,10,{team},,,,team,{team},2015-01-01,\n"
+        "linked,20,shift-linked,,shared-db,,,,2015-01-01,\n"
+        "distractor,20,shift-distractor,,analytics,,,,2015-01-01,\n".format(team=team["team"])
+    )
+    project = episode["project_name"] or episode["driver_project_name"]
+    (seeds / "ci_cloud_links.csv").write_text(
+        "link_id,org_id,project,workflow,provider,sub_account,service,team,note\n"
+        f"db-link,,{project},,AWS,shared-*,,,the tests' database\n"
+    )
+    run = run_dbt(
+        [
+            "build",
+            "--select",
+            "cloud_team_rules",
+            "ci_cloud_links",
+            "stg_focus__charges+",
+            "stg_seeds__cloud_team_rules+",
+            "stg_seeds__ci_cloud_links+",
+        ],
+        db=db,
+        seeds=seeds,
+        work=work,
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    rows = query(db, "select * from marts.cost_shift_correlations order by all")
+    return {"episode": episode, "team": team["team"], "rows": rows, "run": run}
+
+
+def test_the_cloud_scope_of_the_team_moved_with_the_episode(shifts: dict[str, Any]) -> None:
+    episode = shifts["episode"]
+    [moved] = [
+        r
+        for r in shifts["rows"]
+        if r["anomaly_id"] == episode["anomaly_id"] and r["sub_account_id"] == "staging"
+    ]
+    assert moved["correlation_kind"] == "ci_with_cloud" and moved["moved_with_ci"]
+    assert moved["link_reason"] == f"same team {shifts['team']}"
+    assert moved["cloud_change_pct"] >= 30 and moved["cloud_change_cost"] > 0
+    assert moved["correlation"] > 0.9
+    pct = round(moved["cloud_change_pct"])
+    assert f"+{pct} % the same days (correlation " in moved["description"]
+    assert shifts["run"].status("assert_cost_shift_correlations_cloud_cost_is_exact") == "pass"
+
+
+def test_a_linked_scope_that_stayed_flat_did_not_move(shifts: dict[str, Any]) -> None:
+    episode = shifts["episode"]
+    [flat] = [
+        r
+        for r in shifts["rows"]
+        if r["anomaly_id"] == episode["anomaly_id"] and r["sub_account_id"] == "shared-db"
+    ]
+    assert flat["link_reason"] == "link db-link"
+    assert flat["cloud_change_cost"] == 0 and not flat["moved_with_ci"]
+    assert flat["description"].endswith("did not move with it")
+
+
+def test_the_distractor_is_a_cloud_shift_without_ci(shifts: dict[str, Any]) -> None:
+    distractor = [r for r in shifts["rows"] if r["sub_account_id"] == "analytics"]
+    assert [r["correlation_kind"] for r in distractor] == ["cloud_without_ci"]
+    assert not any(r["moved_with_ci"] for r in distractor)
+    assert distractor[0]["cloud_change_pct"] == 100.0
+    assert "with no CircleCI change linked to it" in distractor[0]["description"]

@@ -10,7 +10,7 @@ gzip CSV with 1.0-preview names and `oci_` columns.
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -136,4 +136,31 @@ def oracle_csv_gz(path: Path) -> Path:
     )
     with gzip.open(path, "wt") as handle:
         handle.write(header + "\n" + row + "\n")
+    return path
+
+
+def daily_csv(
+    path: Path,
+    costs: dict[date, str],
+    *,
+    team: str,
+    sub_account: str,
+    service: str,
+    provider: str = "AWS",
+) -> Path:
+    """A FOCUS 1.2 CSV with one charge per day of `costs` for one scope, tagged with `team`."""
+    lines = [
+        "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,"
+        "BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ProviderName,"
+        "ServiceName,SubAccountId,SubAccountName,Tags"
+    ]
+    for day, cost in sorted(costs.items()):
+        month = day.replace(day=1)
+        following = (month + timedelta(days=32)).replace(day=1)
+        lines.append(
+            f"{cost},{cost},payer,USD,{month}T00:00:00Z,{following}T00:00:00Z,"
+            f"{day}T00:00:00Z,{day + timedelta(days=1)}T00:00:00Z,Usage,{provider},{service},"
+            f'{sub_account},{sub_account},"{{""team"":""{team}""}}"'
+        )
+    path.write_text("\n".join(lines) + "\n")
     return path
