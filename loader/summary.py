@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from loader.focus.summary import show_cost_shifts
+from loader.focus.summary import show_cost_shifts, show_team_ci_cloud
 from loader.pipeline import REPO_ROOT, database_path
 
 COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
@@ -140,6 +140,8 @@ def print_summary(db: Path) -> None:
             _show_anomalies(con)
         if _exists(con, "marts", "budget_status_monthly"):
             _show_budgets(con)
+        if _exists(con, "marts", "team_ci_cloud_monthly"):
+            show_team_ci_cloud(con)
         if _exists(con, "marts", "cost_shift_correlations"):
             show_cost_shifts(con)
     print(f"\n{NOT_THE_INVOICE}")
