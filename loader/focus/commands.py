@@ -72,4 +72,9 @@ def focus_command(args: argparse.Namespace) -> int:
         f"Loaded {summary.files} FOCUS file(s), {summary.rows:,} charges, into {db} "
         f"in {summary.seconds:.1f} s{skipped}."
     )
+    if summary.rejected:
+        print(
+            f"{summary.rejected:,} row(s) could not be read and were set aside with the reason "
+            "in focus_raw.rejected_charges."
+        )
     return 0
