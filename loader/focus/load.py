@@ -31,7 +31,7 @@ import dlt
 import duckdb
 import pyarrow as pa
 
-from loader.errors import ConfigurationError, FileFormatError
+from loader.errors import ConfigurationError, FileFormatError, LoaderError
 from loader.focus.columns import (
     DECIMAL,
     FOCUS_COLUMNS,
@@ -302,7 +302,15 @@ def _replace_superseded(
     """Delete the charges of `partitions` that came from files other than `current`."""
     if not partitions:
         return 0
-    with duckdb.connect(str(db_path)) as con:
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.IOException as error:
+        raise LoaderError(
+            f"the charges are loaded, but {db_path} could not be opened to drop those the new "
+            f"files replace ({str(error).splitlines()[0]}); run the same command again with "
+            "--force."
+        ) from None
+    with con:
         con.execute("set timezone = 'UTC'")
         con.execute("create temp table touched (provider varchar, account varchar, period varchar)")
         con.executemany("insert into touched values (?, ?, ?)", [list(p) for p in partitions])
