@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 import pytest
 
 from loader.schema import CREDIT_COLUMNS, EXPORT_COLUMNS
-from loader.simulator import GROUND_TRUTH_COLUMNS, UsageGenerator
-from loader.simulator.catalog import credits_per_minute
+from simulator import GROUND_TRUTH_COLUMNS, UsageGenerator
+from simulator.catalog import credits_per_minute
 
 END = date(2025, 6, 14)
 
