@@ -430,8 +430,6 @@ class UsageGenerator:
         self._default_overrides: dict[int, _JobOverrides] = {}
         self._jobless_template: dict[int, pa.Table] = {}
 
-    # ----------------------------------------------------------------------------- public API
-
     def organization(self, key: str) -> Organization:
         """Return an organization by id or name.
 
@@ -572,8 +570,6 @@ class UsageGenerator:
             path: the file to write.
         """
         write_ground_truth_csv(Path(path), self.incidents, self.measure_incident_effects())
-
-    # ----------------------------------------------------------------------------- internals
 
     def _project_credits(self, model: _OrgModel, day: date, project: int) -> float:
         frame = self._frame(model, day)

@@ -96,8 +96,6 @@ class Simulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    # ------------------------------------------------------------------ lifecycle and access
-
     def start(self) -> Simulator:
         """Bind the port and serve in a background thread.
 
@@ -181,8 +179,6 @@ class Simulator:
             if job is not None:
                 return job
         return None
-
-    # ------------------------------------------------------------------ request handling
 
     def now(self) -> datetime:
         """Return the simulator's current time (UTC)."""
