@@ -13,7 +13,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from loader.errors import LoaderError
 from loader.settings import DB_PATH_ENV, DEFAULT_DB_PATH, PIPELINE_NAME, RAW_DATASET
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT_ENV = "CIRCLECI_COSTS_LOADER_MEMORY"
 DEFAULT_MEMORY_LIMIT = "512MB"
 log = logging.getLogger("loader")

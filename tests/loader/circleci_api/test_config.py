@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from loader.circleci_api.config import CircleCIConfig
+from loader.source.pipeline import REPO_ROOT
 
 CONFIG_TOML = Path(__file__).resolve().parents[3] / ".dlt" / "config.toml"
 EXAMPLES = {"org_ids"}  # shown as an example value, not a default
@@ -30,3 +31,9 @@ def test_config_toml_sets_nothing_and_names_every_default():
         if name not in EXAMPLES:
             expected = getattr(defaults, name)
             assert value == expected or (value, expected) == ([], None), name
+
+
+def test_the_loader_finds_the_repository_it_runs_from():
+    # dlt reads `.dlt/config.toml` from REPO_ROOT, the demo its seed templates
+    assert REPO_ROOT / ".dlt" / "config.toml" == CONFIG_TOML
+    assert (REPO_ROOT / "demo" / "seeds").is_dir()

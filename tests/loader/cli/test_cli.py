@@ -15,7 +15,7 @@ import pytest
 from simulator import Simulator, SimulatorConfig, write_parts
 from tests.loader.harness import assert_loaded_exactly, query, table_digest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOKEN = "CCIPAT_test_Secret_TOKEN_0123456789abcdef"
 
 
