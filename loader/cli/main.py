@@ -15,6 +15,7 @@ from loader.source.pipeline import REPO_ROOT
 # dlt reads `.dlt/config.toml` from its project folder: the repository, wherever we run from.
 os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
 
+from loader import settings  # noqa: E402
 from loader.cli.commands import (  # noqa: E402
     api_command,
     demo_command,
@@ -26,12 +27,12 @@ from loader.redact import install_filter, redact  # noqa: E402
 
 log = logging.getLogger("loader")
 
-EPILOG = """
+EPILOG = f"""
 environment:
   CIRCLECI_TOKEN      personal API token of an organization admin (or .dlt/secrets.toml)
   CIRCLECI_ORG_ID     organization ID(s), comma-separated (Organization Settings > Overview)
-  CIRCLECI_API_URL    API base URL (default https://circleci.com/api/v2)
-  CIRCLECI_COSTS_DB   DuckDB file (default data/circleci_costs.duckdb in the repository)
+  CIRCLECI_API_URL    API base URL (default {settings.DEFAULT_API_URL})
+  CIRCLECI_COSTS_DB   DuckDB file (default {settings.DEFAULT_DB_PATH} in the repository)
 """
 
 
