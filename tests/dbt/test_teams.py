@@ -583,7 +583,7 @@ def test_a_lost_cent_in_a_month_is_named(tampered: dict[str, Any]) -> None:
 def test_summary_prints_the_latest_complete_month(
     build: Build, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loader.summary import print_summary
+    from loader.cli.summary import print_summary
 
     print_summary(build.db)
     out = capsys.readouterr().out
@@ -612,7 +612,7 @@ def test_summary_prints_the_latest_complete_month(
 def test_summary_falls_back_to_the_latest_month(
     build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loader.summary import print_summary
+    from loader.cli.summary import print_summary
 
     db = copy_db(build.db, tmp_path / "partial.duckdb")
     with duckdb.connect(str(db)) as con:
