@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from loader.pipeline import REPO_ROOT, database_path
 from loader.settings import FOCUS_EXPORT_DIR, FOCUS_EXPORT_FORMAT, FOCUS_VERSION
+from loader.source.pipeline import REPO_ROOT, database_path
 
 
 def add_focus_commands(commands: Any) -> None:

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from loader.focus.load import load_focus_files
-from loader.simulator.cloud_focus import write_cloud_exports, write_cloud_truth
-from loader.simulator.generator import UsageGenerator
+from simulator.cloud_focus import write_cloud_exports, write_cloud_truth
+from simulator.generator import UsageGenerator
 
 log = logging.getLogger("loader")
 

@@ -42,8 +42,8 @@ from loader.focus.columns import (
     detect_version,
     snake_case,
 )
-from loader.pipeline import create_pipeline, finish_pending, run
 from loader.settings import FOCUS_DATASET, FOCUS_FILES_TABLE, FOCUS_TABLE, PIPELINE_NAME
+from loader.source.pipeline import create_pipeline, finish_pending, run
 
 log = logging.getLogger("loader")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loader.simulator.cloud_focus import write_cloud_exports, write_cloud_truth
-from loader.simulator.generator import UsageGenerator
+from simulator.cloud_focus import write_cloud_exports, write_cloud_truth
+from simulator.generator import UsageGenerator
 from tests.focus_validator import validate
 
 END = date(2026, 11, 30)
