@@ -30,6 +30,7 @@ from loader.ledger import FAILED as LEDGER_FAILED
 from loader.ledger import SKIPPED as LEDGER_SKIPPED
 from loader.pipeline import create_pipeline, finish_pending, run
 from loader.progress import Progress
+from loader.quarantine import clear_replaced
 from loader.resources import ExportParts
 from loader.windows import plan_windows
 
@@ -161,7 +162,11 @@ def load_from_api(
     def on_ready(task: WindowTask, parts: list[Path]) -> int:
         record = _record(task, COMPLETED, source)
         record.loaded_at = datetime.fromtimestamp(clock(), UTC)
-        run(pipeline, usage_export(exports=[ExportParts(parts, record)]))
+        export = ExportParts(parts, record)
+        started = datetime.now(UTC)
+        run(pipeline, usage_export(exports=[export]))
+        # the window is loaded again: what earlier exports of its days set aside goes
+        clear_replaced(pipeline, [export.source(p) for p in parts[:1]], started)
         task.rows, task.parts = record.rows or 0, len(parts)
         log.info("Loaded %s: %d part(s), %s rows", task.describe(), len(parts), f"{task.rows:,}")
         return task.rows

@@ -14,6 +14,7 @@ from loader import usage_export
 from loader.csv_reader import RowIdAssigner, check_header, find_export_files
 from loader.ledger import read_loaded_files
 from loader.pipeline import create_pipeline, finish_pending, run
+from loader.quarantine import clear_replaced
 from loader.resources import ExportParts, RowCount
 from loader.settings import FILES_BATCH_BYTES
 
@@ -28,6 +29,7 @@ class FilesSummary:
     rows: int
     seconds: float
     skipped: int = 0
+    rejected: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -78,12 +80,16 @@ def load_files(
     log.info("Loading %d file(s) into %s in %d batch(es)", len(todo), db_path, len(batches))
     count = RowCount(total_files=len(todo))
     for batch in batches:
+        done = len(count.sources)
         run(pipeline, usage_export(exports=batch, count=count))
+        # these files are loaded again: what they set aside before goes
+        clear_replaced(pipeline, count.sources[done:], count.started_at)
     return FilesSummary(
         files=count.files,
         rows=count.rows,
         seconds=time.monotonic() - started,
         skipped=len(files) - len(todo),
+        rejected=count.rejected,
     )
 
 
