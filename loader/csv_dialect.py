@@ -30,7 +30,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from typing import BinaryIO
+
+import numpy as np
 
 BACKSLASH = "backslash"
 RFC4180 = "rfc4180"
@@ -45,6 +48,7 @@ _ESCAPE_SEQUENCE = re.compile(rb"\\[,\\\r\n]")
 # quotes only an RFC 4180 writer needs: around a comma or a line break, or with a doubled quote
 _NECESSARY_QUOTES = re.compile(rb'(?:^|,)"(?:[^"]|"")*(?:,|\n|"")(?:[^"]|"")*"(?:,|\r?$)', re.M)
 _SAMPLE_BYTES = 1 << 20
+_BACKSLASH, _N, _LF = ord("\\"), ord("N"), ord("\n")
 _RECORD = re.compile(rb"(?:[^\\\n]|\\.)*\n?", re.S)
 READ_BYTES = 4 << 20
 
@@ -82,6 +86,15 @@ def to_rfc4180(fields: list[bytes | None]) -> bytes:
         else:
             out.append(value)
     return b",".join(out)
+
+
+def _escapes_besides_null(codes: np.ndarray) -> bool:
+    r"""Whether a backslash in `codes` (bytes as uint8) is followed by anything but `N`."""
+    backslashes = np.flatnonzero(codes == _BACKSLASH)
+    if not len(backslashes):
+        return False
+    following = np.minimum(backslashes + 1, len(codes) - 1)
+    return bool(np.any(codes[following] != _N) or backslashes[-1] == len(codes) - 1)
 
 
 def _strip_terminator(record: bytes) -> bytes:
@@ -164,7 +177,7 @@ class Rfc4180Stream(io.RawIOBase):
         self._source = source
         self._read_bytes = read_bytes
         self._carry = b""
-        self._out = bytearray()
+        self._out: deque[memoryview] = deque()
         self._eof = False
         self._header: bytes | None = None
         self._columns = 0
@@ -182,14 +195,33 @@ class Rfc4180Stream(io.RawIOBase):
         """Always true."""
         return True
 
+    def read(self, size: int | None = -1) -> memoryview | bytes:  # type: ignore[override]
+        """Up to `size` bytes of RFC 4180 text (fewer at a block's end); empty at the end."""
+        if size is None or size < 0:
+            while not self._eof:
+                self._fill()
+            rest = b"".join(self._out)
+            self._out.clear()
+            return rest
+        while not self._out and not self._eof:
+            self._fill()
+        if not self._out:
+            return b""
+        head = self._out[0]
+        if len(head) <= size:
+            return self._out.popleft()
+        self._out[0] = head[size:]
+        return head[:size]
+
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         """Fill `buffer` with the next RFC 4180 bytes; 0 at the end."""
-        while len(self._out) < len(buffer) and not self._eof:
-            self._fill()
-        size = min(len(buffer), len(self._out))
-        buffer[:size] = self._out[:size]
-        del self._out[:size]
-        return size
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _put(self, data: bytes | memoryview) -> None:
+        if len(data):
+            self._out.append(memoryview(data))
 
     def _fill(self) -> None:
         chunk = self._source.read(self._read_bytes)
@@ -202,7 +234,7 @@ class Rfc4180Stream(io.RawIOBase):
         data = self._carry + chunk
         if self.dialect == RFC4180:
             self._carry = b""
-            self._out += data
+            self._put(data)
             return
         cut = data.rfind(b"\n")
         while cut > 0 and _escaped(data, cut):
@@ -222,19 +254,22 @@ class Rfc4180Stream(io.RawIOBase):
             self._columns = len(next(csv.reader([header.decode("utf-8-sig", "replace")]), []))
             if header.lstrip(b"\xef\xbb\xbf").startswith(b'"'):
                 self.dialect = RFC4180
-                self._out += data
+                self._put(data)
                 return
-            self._out += header
+            self._put(header)
             self.rows_seen = 1
             data = data[len(header) :]
         if self.dialect == PLAIN:
-            if data.count(b"\\") == data.count(_NULL) and b'"' not in data:
-                self._out += data
-                self.rows_seen += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            codes = np.frombuffer(data, np.uint8)
+            if b'"' not in data and not _escapes_besides_null(codes):
+                self._put(data)
+                self.rows_seen += int(np.count_nonzero(codes == _LF)) + (
+                    0 if data.endswith(b"\n") else 1
+                )
                 return
             self.dialect = choose_dialect(self._header, data, self._columns)
         if self.dialect == RFC4180:
-            self._out += data
+            self._put(data)
         else:
             self._rewrite(data)
 
@@ -257,15 +292,15 @@ class Rfc4180Stream(io.RawIOBase):
                     break
                 end += 1
             plain = data[position:start]
-            self._out += plain
+            self._put(plain)
             self.rows_seen += plain.count(b"\n")
             record = data[start:end]
             fields = split_backslash_fields(_strip_terminator(record))
             self.rows_seen += 1
             if len(fields) != self._columns:
                 self.damaged[self.rows_seen] = _strip_terminator(record)
-            self._out += to_rfc4180(fields) + (b"\n" if record.endswith(b"\n") else b"")
+            self._put(to_rfc4180(fields) + (b"\n" if record.endswith(b"\n") else b""))
             position = end
         rest = data[position:]
-        self._out += rest
+        self._put(rest)
         self.rows_seen += rest.count(b"\n") + (0 if not rest or rest.endswith(b"\n") else 1)
