@@ -195,7 +195,7 @@ class Rfc4180Stream(io.RawIOBase):
         """Always true."""
         return True
 
-    def read(self, size: int | None = -1) -> memoryview | bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> memoryview | bytes:
         """Up to `size` bytes of RFC 4180 text (fewer at a block's end); empty at the end."""
         if size is None or size < 0:
             while not self._eof:

@@ -16,6 +16,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -69,7 +70,8 @@ def rescue_rows(
         of each row of the batch, and the rows set aside since the previous batch.
     """
     stream = open_stream()
-    text = io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig", newline="")
+    buffered = io.BufferedReader(cast(io.RawIOBase, stream))
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=False)
     nulls = set(null_values)
     rows: list[list[str]] = []
