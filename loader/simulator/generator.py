@@ -42,6 +42,7 @@ from loader.simulator.catalog import (
     UNREGISTERED_BRANCH_PREFIX,
     OrgSpec,
 )
+from loader.simulator.dialects import ODD_BRANCHES, odd_branch_index
 from loader.simulator.ids import random_uuid_bytes, stable_uuid, uuid_text_to_arrow
 from loader.simulator.incidents import (
     Incident,
@@ -263,7 +264,7 @@ class _Strings:
     def __init__(self) -> None:
         self._workflows: dict[str, int] = {}
         self._jobs: dict[str, int] = {}
-        self.branches = pa.array(["main", *FEATURE_BRANCH_TOPICS])
+        self.branches = pa.array(["main", *FEATURE_BRANCH_TOPICS, *ODD_BRANCHES])
         self.branch_unregistered = np.array(
             [False] + [b.startswith(UNREGISTERED_BRANCH_PREFIX) for b in FEATURE_BRANCH_TOPICS]
         )
@@ -976,6 +977,7 @@ class UsageGenerator:
             return np.concatenate([getattr(f, attr) for f in frames])
 
         org_idx = np.concatenate([np.full(len(f.project), f.org) for f in frames])
+        n_branches = len(s.branches) - len(ODD_BRANCHES)
         models = self._models
         # Per-row project index into the concatenation of every org's project tables.
         p_offset = np.cumsum([0] + [len(m.spec.projects) for m in models])
@@ -1009,7 +1011,7 @@ class UsageGenerator:
             _ts(last_build[project], already_us=True),
             pa.array(np.full(n, "github", dtype=object), pa.string()),
             pc.take(vcs_urls, project),
-            pc.take(s.branches, cat("branch")),
+            pc.take(s.branches, odd_branch_index(cat("branch"), cat("pipe_number"), n_branches)),
             uuid_text_to_arrow(cat("pipe_uuid")),
             _ts(cat("pipe_created")),
             pa.array(cat("pipe_number")),
