@@ -136,7 +136,9 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
     file_hints = dlt.mark.make_hints(
         table_name=FILES_TABLE, write_disposition="merge", primary_key="file_sha256"
     )
-    rejected_hints = dlt.mark.make_hints(table_name=REJECTED_TABLE, write_disposition="append")
+    rejected_hints = dlt.mark.make_hints(
+        table_name=REJECTED_TABLE, write_disposition="append", primary_key=[]
+    )
 
     def rows() -> Iterator[Any]:
         first_occurrence = FirstOccurrence()

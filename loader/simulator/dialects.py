@@ -2,9 +2,9 @@ r"""The quirks of real export files: odd branch names, two CSV dialects, a damag
 
 - **Odd names.** People push branches with commas, double quotes (leading ones too), emoji and
   CJK text; git allows all of them in a ref name (it forbids backslashes, spaces and control
-  characters, so those are left to the reader's own tests). One pipeline in 40 of a feature
-  branch gets one of `ODD_BRANCHES`, chosen by its pipeline number, so the same rows get the
-  same names in every export.
+  characters, so those are left to the reader's own tests). About one pipeline in 40 of a
+  feature branch gets one of `ODD_BRANCHES`, chosen by its pipeline number, so the same rows
+  get the same names in every export.
 - **Two dialects.** Real parts come either with unenclosed fields and backslash escapes (a
   warehouse unload's default, NULL as `\N`) or RFC 4180 double-quoted (only where needed, or
   every field); see `loader.csv_dialect` for the evidence. The parts of one export take
@@ -32,6 +32,7 @@ ODD_BRANCHES: tuple[str, ...] = (
     'say-"hi",-world',
 )
 ODD_EVERY = 40  # one feature-branch pipeline in this many gets an odd name
+_GOLDEN = 2_654_435_761
 
 BACKSLASH = "backslash"
 RFC4180 = "rfc4180"
@@ -50,8 +51,10 @@ def odd_branch_index(branch: np.ndarray, pipeline_number: np.ndarray, names: int
     Returns:
         Indexes into the branch list followed by `ODD_BRANCHES`.
     """
-    odd = (branch > 0) & (pipeline_number % ODD_EVERY == ODD_EVERY - 1)
-    pick = (pipeline_number // ODD_EVERY) % len(ODD_BRANCHES)
+    # pipeline numbers are not consecutive within a day: spread them with a multiplicative hash
+    mixed = (pipeline_number.astype(np.int64) * _GOLDEN) >> 8
+    odd = (branch > 0) & (mixed % ODD_EVERY == 0)
+    pick = (mixed // ODD_EVERY) % len(ODD_BRANCHES)
     return np.where(odd, names + pick, branch)
 
 
