@@ -17,12 +17,13 @@ Real export parts come in two dialects, and a reader must take both without bein
 Most parts hold neither a `"` nor a backslash other than `\N`; both dialects read such text
 the same way, so it goes to Arrow untouched (the fast path). The dialect is decided at the
 first block that holds one, from the header (a quoted header is rfc4180) and from which
-reading gives every record of the block the header's number of fields; on a tie, escape
-sequences mean backslash and quotes that only RFC 4180 needs (around a comma, a line break or
-a doubled quote) mean rfc4180. Once decided it holds for the rest of the file. A backslash
-part's records that hold a `"` or an escape are rewritten as RFC 4180; the others pass as
-they are. Arrow then always reads RFC 4180 with line breaks allowed inside quoted values,
-which keeps its chunking correct for parts of any size.
+reading gives more records of the block the header's number of fields; when both fit as
+well, from which writer's marks are more frequent: escape sequences (`\,`, `\\`, an escaped
+line break) or quotes only RFC 4180 needs (around a comma, a line break or a doubled quote).
+Quotes alone, with neither mark, are ordinary characters. Once decided, the dialect holds for
+the rest of the file. A backslash part's records that hold a `"` or an escape are rewritten
+as RFC 4180; the others pass as they are. Arrow then always reads RFC 4180 with line breaks
+allowed inside quoted values, which keeps its chunking correct for parts of any size.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ _ESCAPE = re.compile(rb"\\(.)", re.S)
 _NEEDS_QUOTES = re.compile(rb'[,"\r\n]')
 _ESCAPE_SEQUENCE = re.compile(rb"\\[,\\\r\n]")
 # quotes only an RFC 4180 writer needs: around a comma or a line break, or with a doubled quote
-_NECESSARY_QUOTES = re.compile(rb'(?:^|,)"(?:[^"]|"")*(?:,|\n|"")(?:[^"]|"")*"(?:,|\r?$)', re.M)
+_NECESSARY_QUOTES = re.compile(
+    rb'(?:^|(?<=,))"(?:[^"]|"")*(?:,|\n|"")(?:[^"]|"")*"(?=,|\r?$)', re.M
+)
 _SAMPLE_BYTES = 1 << 20
 _BACKSLASH, _N, _LF = ord("\\"), ord("N"), ord("\n")
 _RECORD = re.compile(rb"(?:[^\\\n]|\\.)*\n?", re.S)
@@ -156,11 +159,10 @@ def choose_dialect(header: bytes, block: bytes, columns: int) -> str:
     rfc4180_ok = sum(n == columns for n in _rfc4180_counts(sample)[:whole])
     if backslash_ok != rfc4180_ok:
         return BACKSLASH if backslash_ok > rfc4180_ok else RFC4180
-    if _ESCAPE_SEQUENCE.search(sample):
-        return BACKSLASH
-    if _NECESSARY_QUOTES.search(sample):
-        return RFC4180
-    return BACKSLASH
+    # both readings fit: count what each writer produces and the other rarely does
+    escapes = len(_ESCAPE_SEQUENCE.findall(sample))
+    quotes = len(_NECESSARY_QUOTES.findall(sample))
+    return RFC4180 if quotes > escapes else BACKSLASH
 
 
 class Rfc4180Stream(io.RawIOBase):

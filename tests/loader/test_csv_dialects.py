@@ -83,6 +83,12 @@ def test_the_dialect_is_decided_by_the_header_and_the_field_counts():
     body = rfc4180_text(odd_rows()).encode().split(b"\n", 1)[1]
     assert choose_dialect(header, body, columns) == RFC4180
     assert choose_dialect(quoted_header, b"", columns) == RFC4180
+    # every record fits both readings (a value ending in a backslash before a quoted comma):
+    # the marks each writer leaves decide
+    body = rfc4180_text([row(**ODD_NAMES[0])]).encode().split(b"\n", 1)[1]
+    assert choose_dialect(header, body, columns) == RFC4180
+    body = backslash_text([row(**ODD_NAMES[0])]).encode().split(b"\n", 1)[1]
+    assert choose_dialect(header, body, columns) == BACKSLASH
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
