@@ -17,6 +17,8 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -304,8 +306,20 @@ def _repeated_jobs(job_id: pa.Array, seen: set[str]) -> list[int]:
 
 
 def _row_text(row: pa.RecordBatch) -> str:
-    values = ["\\N" if v is None else str(v) for v in row.to_pylist()[0].values()]
-    return render_row(values)
+    r"""A typed row as export text again (credits without trailing zeros, NULL as `\N`)."""
+    return render_row([_as_text(v) for v in row.to_pylist()[0].values()])
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return str(value)
 
 
 def _to_raw_layout(

@@ -11,6 +11,8 @@ r"""The quirks of real export files: odd branch names, two CSV dialects, a damag
   `DIALECTS` in turn, so every export of two parts or more mixes them.
 - **A damaged row** (optional, `SimulatorConfig.damaged_rows`): the last row of an export's
   first part gets one field too many, as a writer that forgot to escape a comma would.
+- **A repeated row** (optional, `SimulatorConfig.repeated_rows`): the last row of an export's
+  first part appears twice, the same `JOB_ID` in one export.
 """
 
 from __future__ import annotations
@@ -96,3 +98,15 @@ def damage_last_row(path: Path) -> None:
         return  # a header alone: nothing to damage
     with gzip.GzipFile(path, mode="wb", compresslevel=3, mtime=0) as out:
         out.write(body + b",unescaped" + ending)
+
+
+def repeat_last_row(path: Path) -> None:
+    """Write the last row of a gzip part a second time (its `JOB_ID` then appears twice)."""
+    text = gzip.decompress(path.read_bytes())
+    body = text.rstrip(b"\r\n")
+    ending = text[len(body) :] or b"\n"
+    last = body[body.rfind(b"\n") + 1 :]
+    if body.count(b"\n") < 1 or b'"' in last or b"\\" in last:
+        return  # a header alone, or a row that may span lines: leave the part as it is
+    with gzip.GzipFile(path, mode="wb", compresslevel=3, mtime=0) as out:
+        out.write(body + ending + last + ending)

@@ -14,7 +14,7 @@ from typing import Literal
 import pyarrow as pa
 
 from loader.simulator.config import SimulatorConfig
-from loader.simulator.dialects import damage_last_row
+from loader.simulator.dialects import damage_last_row, repeat_last_row
 from loader.simulator.export_files import PartFile, parts_for_window, write_parts
 from loader.simulator.generator import EXPORT_SCHEMA, UsageGenerator
 
@@ -143,6 +143,8 @@ class ExportStore:
         cfg = self._config
         parts = parts_for_window(days, cfg.parts_per_day, cfg.min_parts, cfg.max_parts)
         written = write_parts(table, self._root / job.id, parts, prefix="part")
+        if cfg.repeated_rows:
+            repeat_last_row(written[0].path)
         if cfg.damaged_rows:
             damage_last_row(written[0].path)
         return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,38 @@ def test_api_a_damaged_row_is_set_aside_the_window_completes_and_a_later_export_
         run_api(sim, db, clock, start=start, end=end)
         assert_loaded_exactly(db, sim, start, end)
     assert query(db, REJECTED) == []
+
+
+def test_a_job_id_repeated_in_one_file_is_set_aside_with_its_credits(tmp_path):
+    rows = [row(JOB_ID="job-1"), row(JOB_ID="job-2"), row(JOB_ID="job-1", TOTAL_CREDITS="9")]
+    path = write(tmp_path / "part.csv.gz", backslash_text(rows))
+    db = tmp_path / "db.duckdb"
+    summary = load_files([path], db)
+    assert (summary.rows, summary.rejected) == (2, 1)  # the count printed is what landed
+    assert query(
+        db, "select job_id, total_credits from circleci_raw.usage_job_runs order by 1"
+    ) == [
+        ("job-1", Decimal("51.75")),
+        ("job-2", Decimal("51.75")),
+    ]
+    ((line, raw, reason),) = query(
+        db, "select line_number, raw_text, reason from circleci_raw.rejected_rows"
+    )
+    assert line == 4 and raw.endswith(",9") and reason.startswith("JOB_ID job-1 appears again")
+
+
+def test_api_a_job_id_repeated_in_one_export_is_set_aside_and_the_window_completes(tmp_path):
+    clock = ManualClock(NOW)
+    db = tmp_path / "db.duckdb"
+    start, end = day(-10), day(-1)
+    with make_sim(clock, tmp_path, "repeated", repeated_rows=True) as sim:
+        summary = run_api(sim, db, clock, start=start, end=end)
+        assert summary.failed == []
+        assert_loaded_exactly(db, sim, start, end)  # every row once, none lost
+        assert summary.rows == query(db, "select count(*) from circleci_raw.usage_job_runs")[0][0]
+    rejected = query(db, "select raw_text, reason from circleci_raw.rejected_rows")
+    assert rejected
+    for raw, reason in rejected:
+        job = reason.split()[1]
+        assert reason.startswith(f"JOB_ID {job} appears again in the same export")
+        assert job in raw
