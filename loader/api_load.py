@@ -166,7 +166,7 @@ def load_from_api(
         started = datetime.now(UTC)
         run(pipeline, usage_export(exports=[export]))
         # the window is loaded again: what earlier exports of its days set aside goes
-        clear_replaced(pipeline, [export.source(p) for p in parts[:1]], started)
+        clear_replaced(pipeline, [export.source()], started)
         task.rows, task.parts = record.rows or 0, len(parts)
         log.info("Loaded %s: %d part(s), %s rows", task.describe(), len(parts), f"{task.rows:,}")
         return task.rows

@@ -102,8 +102,8 @@ class ExportParts:
     row_ids: RowIdAssigner = field(default_factory=RowIdAssigner)
     file_hashes: Mapping[Path, str] = field(default_factory=dict)
 
-    def source(self, path: Path) -> SourceKey:
-        """Where rows of `path` set aside are said to come from (see `loader.quarantine`)."""
+    def source(self, path: Path | None = None) -> SourceKey:
+        """Where rows of `path` set aside come from: the file, or the export window."""
         if self.record is None:
             return SourceKey(str(path))
         record = self.record
