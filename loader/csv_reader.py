@@ -211,6 +211,7 @@ def read_export_file(
     rows_read = 0
     try:
         with _open(path) as stream:
+            reader: pacsv.CSVStreamingReader | None = None
             try:
                 reader = pacsv.open_csv(
                     Rfc4180Stream(stream),
@@ -234,6 +235,9 @@ def read_export_file(
                 # a row Arrow cannot read: the rest of the file is read row by row below
                 if rejected is None:
                     raise
+            finally:
+                if reader is not None:
+                    reader.close()  # stops Arrow's read-ahead before the file closes
         assert rejected is not None
 
         def reopen() -> Rfc4180Stream:
