@@ -31,7 +31,7 @@ from loader.ledger import SKIPPED as LEDGER_SKIPPED
 from loader.pipeline import create_pipeline, finish_pending, run
 from loader.progress import Progress
 from loader.quarantine import clear_replaced
-from loader.resources import ExportParts
+from loader.resources import ExportParts, RowCount
 from loader.windows import plan_windows
 
 log = logging.getLogger("loader")
@@ -50,6 +50,7 @@ class LoadSummary:
     seconds: float
     posts: int
     gets: int
+    rejected: int = 0
 
     @property
     def failed(self) -> list[WindowTask]:
@@ -159,12 +160,16 @@ def load_from_api(
         records = [_record(t, CREATED, source) for t in created]
         run(pipeline, usage_export(windows=records))
 
+    rejected: list[int] = []
+
     def on_ready(task: WindowTask, parts: list[Path]) -> int:
         record = _record(task, COMPLETED, source)
         record.loaded_at = datetime.fromtimestamp(clock(), UTC)
         export = ExportParts(parts, record)
         started = datetime.now(UTC)
-        run(pipeline, usage_export(exports=[export]))
+        count = RowCount()
+        run(pipeline, usage_export(exports=[export], count=count))
+        rejected.append(count.rejected)
         # the window is loaded again: what earlier exports of its days set aside goes
         clear_replaced(pipeline, [export.source()], started)
         task.rows, task.parts = record.rows or 0, len(parts)
@@ -218,6 +223,7 @@ def load_from_api(
         seconds=time.monotonic() - started,
         posts=client.requests_sent.get("POST", 0),
         gets=client.requests_sent.get("GET", 0),
+        rejected=sum(rejected),
     )
 
 

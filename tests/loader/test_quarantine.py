@@ -187,6 +187,7 @@ def test_api_a_damaged_row_is_set_aside_the_window_completes_and_a_later_export_
         expected_rows, _ = expected_summary(sim, start, end)
     assert summary.failed == []
     rejected = query(db, REJECTED)
+    assert summary.rejected == len(rejected)
     windows = query(
         db, "select org_id, window_start, window_end, state, rows from circleci_raw.export_windows"
     )
