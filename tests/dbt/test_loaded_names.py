@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from conftest import ROUTINE_BUILD, TEST_PRICES, DbtRun, copy_db, run_dbt, write_seeds
 
-from loader.files_load import load_files
+from loader.source.files_load import load_files
 from tests.loader.dialects import ODD_NAMES, backslash_text, odd_rows, rfc4180_text
 from tests.loader.samples import row
 

@@ -9,8 +9,8 @@ import io
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from loader.csv_dialect import Rfc4180Stream
 from loader.schema import EXPORT_COLUMNS
+from loader.source.csv_dialect import Rfc4180Stream
 
 
 def parse_part(data: bytes) -> pa.Table:

@@ -8,11 +8,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from loader.csv_dialect import split_backslash_fields
 from loader.schema import EXPORT_COLUMNS
-from loader.simulator import UsageGenerator, parts_for_window, write_parts
-from loader.simulator.dialects import BACKSLASH, DIALECTS, ODD_BRANCHES
-from loader.simulator.export_files import split_rows
+from loader.source.csv_dialect import split_backslash_fields
+from simulator import UsageGenerator, parts_for_window, write_parts
+from simulator.dialects import BACKSLASH, DIALECTS, ODD_BRANCHES
+from simulator.export_files import split_rows
 from tests.simulator.sim_parts import header_of, parse_part
 
 
