@@ -16,11 +16,11 @@ from dlt.extract.resource import DltResource
 
 from loader.schema import ROW_ID_COLUMN
 from loader.settings import FILES_TABLE, REJECTED_TABLE, USAGE_TABLE, WINDOWS_TABLE
-from loader.source import quarantine
 from loader.source.csv_reader import RowIdAssigner, read_export_file
 from loader.source.csv_rescue import Rejection
 from loader.source.ledger import FileRecord, WindowRecord, files_to_arrow, to_arrow
 from loader.source.quarantine import RejectedRow, SourceKey
+from loader.source.quarantine import to_arrow as rejected_to_arrow
 
 log = logging.getLogger("loader")
 
@@ -172,7 +172,7 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
                         rejected[0].reason,
                     )
                     yield dlt.mark.with_hints(
-                        quarantine.to_arrow(
+                        rejected_to_arrow(
                             [
                                 RejectedRow(
                                     source.source,

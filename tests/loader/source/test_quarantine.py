@@ -29,7 +29,7 @@ from tests.loader.harness import (
 )
 from tests.loader.samples import row
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NAME_COLUMNS = ["organization_name", "project_name", "vcs_branch", "workflow_name", "job_name"]
 WRITERS = {
     "backslash": backslash_text,
