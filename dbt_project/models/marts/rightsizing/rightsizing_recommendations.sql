@@ -170,6 +170,7 @@ final as (
         compute_cost,
         total_cost,
         cost_per_month,
+        compute_cost_per_month,
         vcpus,
         ram_gib,
         credits_per_minute,
