@@ -10,8 +10,9 @@ Rule, fixed before any tuning: a mart row is scored when its org, project, workf
 executor and class are a job of the catalog on its catalog class (a row on another class, after
 an incident moved the job, is counted apart). `downsize` on an oversized job is found, on any
 other job wrongly flagged; `upsize` on an undersized job is found, on any other wrongly
-flagged; `keep` and `no_data` on an oversized or undersized job are missed. Jobs with too few
-runs in the period have no row and are counted as not judged.
+flagged; `keep` on an oversized or undersized job is missed; `no_data` (no utilisation to
+judge by: macOS, jobs under 15 s) is counted apart. Jobs with too few runs in the period have
+no row and are counted as not judged.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Scores:
     missed: dict[str, int] = field(default_factory=dict)
     wrongly_flagged: dict[str, int] = field(default_factory=dict)  # downsize/upsize -> rows
     no_data: int = 0
+    unobservable: int = 0  # oversized or undersized jobs with no utilisation (no_data)
     other_class: int = 0
 
 
@@ -58,9 +60,11 @@ def evaluate(con: duckdb.DuckDBPyConnection) -> Scores:
             scores.other_class += 1
             continue
         scores.judged[fit] = scores.judged.get(fit, 0) + 1
+        wanted = {"oversized": "downsize", "undersized": "upsize"}.get(fit)
         if action == "no_data":
             scores.no_data += 1
-        wanted = {"oversized": "downsize", "undersized": "upsize"}.get(fit)
+            scores.unobservable += wanted is not None
+            continue
         if wanted is not None and action == wanted:
             scores.found[fit] = scores.found.get(fit, 0) + 1
         elif wanted is not None:
@@ -85,7 +89,8 @@ def report(scores: Scores) -> str:
         f" (of {scores.judged.get('right', 0)} right jobs judged and the others)"
     )
     lines.append(
-        f"  no_data (no utilisation: macOS, short jobs): {scores.no_data};"
+        f"  no_data (no utilisation: macOS, short jobs): {scores.no_data}, of which"
+        f" {scores.unobservable} oversized or undersized;"
         f" rows on a class an incident moved the job to: {scores.other_class}"
     )
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from loader.simulator.rightsizing import truth
 
 def test_found_missed_and_wrongly_flagged(tmp_path: Path) -> None:
     jobs = truth()
-    over = [j for j in jobs if j["fit"] == "oversized"][:2]
+    over = [j for j in jobs if j["fit"] == "oversized"][:3]
     under = [j for j in jobs if j["fit"] == "undersized"][:2]
     right = [j for j in jobs if j["fit"] == "right"][:3]
     rows = [
@@ -23,6 +23,7 @@ def test_found_missed_and_wrongly_flagged(tmp_path: Path) -> None:
         (right[0], "downsize"),  # wrong
         (right[1], "upsize"),  # wrong
         (right[2], "no_data"),
+        (over[2], "no_data"),  # not missed: nothing to judge it by
         ({**right[2], "resource_class": "2xlarge+"}, "downsize"),  # a class the job is not on
     ]
     db = tmp_path / "costs.duckdb"
@@ -41,6 +42,6 @@ def test_found_missed_and_wrongly_flagged(tmp_path: Path) -> None:
     assert scores.found == {"oversized": 1, "undersized": 1}
     assert scores.missed == {"oversized": 1, "undersized": 1}
     assert scores.wrongly_flagged == {"downsize": 2, "upsize": 1}
-    assert scores.judged == {"oversized": 2, "undersized": 2, "right": 3}
-    assert (scores.no_data, scores.other_class) == (1, 1)
+    assert scores.judged == {"oversized": 3, "undersized": 2, "right": 3}
+    assert (scores.no_data, scores.unobservable, scores.other_class) == (2, 1, 1)
     assert "found 1 (downsize), missed 1" in report(scores)
