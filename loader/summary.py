@@ -17,6 +17,8 @@ COST_BY_ORG_AND_MONTH = REPO_ROOT / "docs" / "cost_by_org_and_month.sql"
 ACTIVE_ANOMALIES = REPO_ROOT / "docs" / "active_anomalies.sql"
 BUDGETS_AT_RISK = REPO_ROOT / "docs" / "budgets_at_risk.sql"
 TEAM_CHARGEBACK = REPO_ROOT / "docs" / "team_chargeback.sql"
+TOP_RIGHTSIZING = REPO_ROOT / "docs" / "top_rightsizing.sql"
+WASTE_BY_TEAM = REPO_ROOT / "docs" / "waste_by_team.sql"
 NOT_THE_INVOICE = (
     "Figures come from CircleCI's usage export, which is not the invoice: totals differ "
     "slightly from the Plans page."
@@ -139,6 +141,15 @@ def print_summary(db: Path) -> None:
             _show_anomalies(con)
         if _exists(con, "marts", "budget_status_monthly"):
             _show_budgets(con)
+        if _exists(con, "marts", "rightsizing_recommendations"):
+            _show(
+                con,
+                "Right-sizing: the moves that save the most (marts.rightsizing_recommendations, "
+                "last complete days; compute cost, same run time):",
+                TOP_RIGHTSIZING.read_text(),
+            )
+        if _exists(con, "marts", "waste_monthly"):
+            _show(con, "Waste by team (marts.waste_monthly):", WASTE_BY_TEAM.read_text())
     print(f"\n{NOT_THE_INVOICE}")
 
 
