@@ -49,8 +49,8 @@ def evaluate(con: duckdb.DuckDBPyConnection) -> Scores:
     """Score the mart in `con` against the simulator's truth."""
     fits = {tuple(row[k] for k in KEY): row["fit"] for row in truth()}
     scores = Scores()
-    for fit in fits.values():
-        scores.truth[fit] = scores.truth.get(fit, 0) + 1
+    for each in fits.values():
+        scores.truth[each] = scores.truth.get(each, 0) + 1
     rows = con.execute(
         f"select {', '.join(KEY)}, action from marts.rightsizing_recommendations"
     ).fetchall()
