@@ -11,7 +11,7 @@
     (assert_every_resource_class_used_is_in_the_seed).
   The savings are estimates: compute cost only (Docker layer caching, storage and network do
   not depend on the class), priced at the period's cost per credit, with the assumption in
-  `savings_assumption`. Money in `currency`, unrounded.
+  `estimate_assumption`. Money in `currency`, unrounded.
 */
 
 with
@@ -126,7 +126,7 @@ described as (
                     || ' to ' || cast(recommended_vcpus as {{ dbt.type_string() }}) || '): the most a CPU-bound job gains'
             when action = 'upsize'
                 then 'same run time: more RAM removes the out-of-memory risk, not work'
-        end as savings_assumption,
+        end as estimate_assumption,
         'p95 max RAM ' || format('{:.1f}', p95_max_ram_gib) || ' GiB of '
             || format('{:g}', ram_gib) || '; p95 max CPU '
             || format('{:.1f}', p95_max_cpu_vcpus) || ' of '
@@ -197,7 +197,7 @@ final as (
         recommended_ram_gib,
         recommended_credits_per_minute,
         estimated_savings_per_month,
-        savings_assumption,
+        estimate_assumption,
         confidence,
         case action
             when 'no_data' then 'only ' || cast(measured_job_runs as {{ dbt.type_string() }}) || ' of '
