@@ -34,6 +34,12 @@ rate_overrides as (
 
 ),
 
+orgs as (
+
+    select distinct org_id from choices
+
+),
+
 -- credits per minute of a class for an org: the org's own rate, else a rate for every org,
 -- else the seed's list rate
 org_rates as (
@@ -48,7 +54,7 @@ org_rates as (
             resource_classes.credits_per_minute
         ) as credits_per_minute
 
-    from (select distinct org_id from choices) as orgs
+    from orgs
     cross join resource_classes
     left join rate_overrides as org_rate
         on org_rate.org_id = orgs.org_id
