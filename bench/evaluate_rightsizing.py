@@ -3,7 +3,7 @@
 `python -m bench.evaluate_rightsizing [--db PATH]` reads a database built by `make demo` (or
 `make evaluate`), builds nothing, prints how many of the simulator's oversized and undersized
 jobs the mart found, how many it missed and how many right jobs it wrongly flagged, and exits
-0. The truth is computed from the simulator's catalog (loader.simulator.rightsizing.truth):
+0. The truth is computed from the simulator's catalog (simulator.rightsizing.truth):
 every job of the catalog on its catalog class is oversized, right or undersized.
 
 Rule, fixed before any tuning: a mart row is scored when its org, project, workflow, job,
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from loader.simulator.rightsizing import truth
+from simulator.rightsizing import truth
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = REPO / "data" / "circleci_costs.duckdb"

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from bench.evaluate_rightsizing import KEY, evaluate, report
-from loader.simulator.rightsizing import truth
+from simulator.rightsizing import truth
 
 
 def test_found_missed_and_wrongly_flagged(tmp_path: Path) -> None:

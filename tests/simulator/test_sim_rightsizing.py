@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from loader.simulator import UsageGenerator
-from loader.simulator.catalog import RESOURCE_CLASSES
-from loader.simulator.rightsizing import CLASS_SIZES, truth
+from simulator import UsageGenerator
+from simulator.catalog import RESOURCE_CLASSES
+from simulator.rightsizing import CLASS_SIZES, truth
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "resource_classes.csv"
 
