@@ -22,6 +22,7 @@ def test_rightsizing_and_waste_build_and_conserve(build: Build) -> None:
         "assert_every_resource_class_used_is_in_the_seed",
         "rightsizing_class_choice_at_its_boundaries",
         "rightsizing_needs_enough_runs",
+        "an_orgs_own_rate_beats_every_orgs_and_the_list",
     ):
         assert build.run.status(node) in ("success", "pass"), node
     [(rows, reasons)] = query(

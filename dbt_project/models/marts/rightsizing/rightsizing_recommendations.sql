@@ -6,7 +6,8 @@
   Guarantees (tested):
   - total_cost equals fct_job_run_costs over the same job runs, exactly
     (assert_rightsizing_recommendations_conserve_cost);
-  - the class choice at each boundary (rightsizing unit tests in _rightsizing__models.yml);
+  - the class choice at each boundary and the rate precedence (unit tests in
+    intermediate/rightsizing/_rightsizing__intermediate.yml);
   - every class the export shows is in resource_classes.csv
     (assert_every_resource_class_used_is_in_the_seed).
   The savings are estimates: compute cost only (Docker layer caching, storage and network do
@@ -22,48 +23,9 @@ choices as (
 
 ),
 
-resource_classes as (
-
-    select * from {{ ref('stg_seeds__resource_classes') }}
-
-),
-
-rate_overrides as (
-
-    select * from {{ ref('stg_seeds__resource_class_rates') }}
-
-),
-
-orgs as (
-
-    select distinct org_id from choices
-
-),
-
--- credits per minute of a class for an org: the org's own rate, else a rate for every org,
--- else the seed's list rate
 org_rates as (
 
-    select
-        orgs.org_id,
-        resource_classes.executor,
-        resource_classes.resource_class,
-        coalesce(
-            org_rate.credits_per_minute,
-            every_org_rate.credits_per_minute,
-            resource_classes.credits_per_minute
-        ) as credits_per_minute
-
-    from orgs
-    cross join resource_classes
-    left join rate_overrides as org_rate
-        on org_rate.org_id = orgs.org_id
-        and org_rate.executor = resource_classes.executor
-        and org_rate.resource_class = resource_classes.resource_class
-    left join rate_overrides as every_org_rate
-        on every_org_rate.org_id is null
-        and every_org_rate.executor = resource_classes.executor
-        and every_org_rate.resource_class = resource_classes.resource_class
+    select * from {{ ref('int_resource_class_rates') }}
 
 ),
 
