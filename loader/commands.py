@@ -12,6 +12,7 @@ from loader.exports import SKIPPED
 from loader.files_load import load_files
 from loader.ledger import COMPLETED, read_ledger
 from loader.pipeline import create_pipeline, database_path
+from loader.redact import redact
 from loader.windows import merge
 
 
@@ -44,11 +45,18 @@ def report(summary: LoadSummary, db: object) -> int:
         )
         for task in summary.remaining:
             print(f"  {task.describe()}")
-    for task in summary.failed:
-        print(f"  FAILED {task.describe()}: {task.error}", file=sys.stderr)
-    if summary.failed:
+    failed_orgs = summary.failed_orgs
+    for org_id, reason in failed_orgs.items():
+        print(f"  FAILED organization {org_id}: {redact(reason)}", file=sys.stderr)
+    windows = [t for t in summary.failed if t.org_id not in failed_orgs]
+    for task in windows:
+        print(f"  FAILED {task.describe()}: {redact(task.error or '')}", file=sys.stderr)
+    if failed_orgs or windows:
+        what = [f"{len(failed_orgs)} organization(s)"] if failed_orgs else []
+        what += [f"{len(windows)} window(s)"] if windows else []
         print(
-            f"{len(summary.failed)} window(s) failed; the next run tries them again.",
+            f"{' and '.join(what)} failed; everything else is loaded, and the next run tries "
+            "them again.",
             file=sys.stderr,
         )
         return 1
