@@ -339,3 +339,55 @@ def test_demo_data_and_real_data_never_share_a_database(sim, db, clock):
     assert real.exists()
     reset_demo_database(db)  # the demo's own database is simply replaced
     assert not db.exists()
+
+
+def test_a_backfill_that_waits_for_the_post_budget_never_posts_a_start_too_old(tmp_path, db):
+    # Planned at 23:30: the oldest window starts half an hour inside CircleCI's 366 days. The
+    # POST budget (10 an hour) makes it wait an hour, by which time that start is too old: the
+    # loader moves it forward before its POST instead of spending the POST on a refusal.
+    late = ManualClock(NOW.replace(hour=23, minute=30))
+    with make_sim(late, tmp_path) as sim:
+        org = sim.org_ids[0]
+        summary = run_api(sim, db, late, config={"org_ids": [org]})
+        assert not summary.failed and not summary.remaining
+        stats = sim.stats()
+        assert stats.count(status=400) == 0 and stats.count(status=429) == 0
+        assert stats.exports_created == len(summary.outcome.tasks) == 12
+        created = query(
+            db,
+            "select window_start, created_at from circleci_raw.export_windows "
+            "where state = 'completed'",
+        )
+        assert all(created_at - start <= timedelta(days=366) for start, created_at in created)
+        oldest = min(start for start, _ in created)
+        planned = backfill_start(NOW.replace(hour=23, minute=30))
+        assert planned == TODAY - timedelta(days=365)  # the plan: 365 whole days
+        assert oldest == planned + timedelta(days=1)  # its first day aged out while it waited
+        [skipped] = [w for w in ledger(db) if w[3] == "skipped"]
+        assert skipped[1] == planned and "older than CircleCI keeps" in skipped[7]
+        assert_loaded_exactly(db, sim, oldest, TODAY, org_ids=[org])
+
+
+def test_an_explicit_start_older_than_366_days_is_clamped_without_a_refused_post(sim, db, clock):
+    org = sim.org_ids[0]
+    summary = run_api(sim, db, clock, start=day(-800), end=day(-300), config={"org_ids": [org]})
+    assert not summary.failed
+    oldest = backfill_start(NOW)
+    assert min(t.window.start for t in summary.outcome.tasks) == oldest
+    stats = sim.stats()
+    assert stats.count(status=400) == 0
+    assert stats.exports_created == len(summary.outcome.tasks) == 3  # 66 days, 31 at a time
+    assert_loaded_exactly(db, sim, oldest, day(-300), org_ids=[org])
+
+
+def test_429s_without_retry_after_from_the_rate_limiter_are_waited_out(clock, tmp_path, db):
+    # CircleCI sends no Retry-After: a loader told a looser GET budget than the service's is
+    # refused, backs off with jitter and still loads everything.
+    with make_sim(clock, tmp_path, gets_per_minute=2) as sim:
+        sleep = SleepLog(clock)
+        config = {"gets_per_minute": 60, "max_window_days": 5}
+        summary = run_api(sim, db, clock, sleep, start=day(-40), end=day(-1), config=config)
+        assert not summary.failed
+        refused = [r for r in sim.stats().requests if r.status == 429]
+        assert refused and all(r.method == "GET" for r in refused)
+        assert_loaded_exactly(db, sim, day(-40), day(-1))
