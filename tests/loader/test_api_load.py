@@ -391,3 +391,14 @@ def test_429s_without_retry_after_from_the_rate_limiter_are_waited_out(clock, tm
         refused = [r for r in sim.stats().requests if r.status == 429]
         assert refused and all(r.method == "GET" for r in refused)
         assert_loaded_exactly(db, sim, day(-40), day(-1))
+
+
+def test_an_org_that_keeps_failing_fails_alone(sim, db, clock):
+    broken, healthy = sim.org_ids
+    sim.faults.http_error("post", status=503, times=50, org_id=broken)
+    summary = run_api(sim, db, clock, start=day(-10), end=day(-1))
+    assert list(summary.failed_orgs) == [broken]
+    assert "kept failing" in summary.failed_orgs[broken]
+    assert {t.org_id for t in summary.failed} == {broken}
+    assert sim.stats().count(org_id=broken, method="POST") == 5  # request_attempts, then stop
+    assert_loaded_exactly(db, sim, day(-10), day(-1), org_ids=[healthy])
