@@ -167,7 +167,8 @@ def test_a_non_uuid_organization_is_a_generic_400_and_a_listed_one_can_answer_40
         slug = create(http, sim, *WEEK, org="gh-acme")
         assert slug.status_code == 400 and slug.json() == {"message": "malformed request body"}
         gone = create(http, sim, *WEEK, org=missing)
-        assert gone.status_code == 404 and gone.json() == {"message": "Organization does not exist."}
+        assert gone.status_code == 404
+        assert gone.json() == {"message": "Organization does not exist."}
         assert create(http, sim, *WEEK).status_code == 201
 
 
