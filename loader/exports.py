@@ -6,7 +6,7 @@ most promising ones within the GET budget, collects each window as soon as it co
 hands it to the caller to commit. A failed export is created again a bounded number of times;
 a window CircleCI refuses as too old is shortened to what it accepts; when the hourly POST
 budget is spent the runner waits with a countdown, or with `no_wait` stops and reports the
-windows that remain for the next run. An organization CircleCI refuses (401, 403, 404, a 400
+windows that remain for the next run. An organization CircleCI refuses (401, 403, 404, or
 failures through every retry) fails on its own: its windows are reported with the reason and
 the other organizations load to the end. A status request CircleCI refuses (400) fails its
 window only.
