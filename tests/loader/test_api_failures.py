@@ -46,6 +46,10 @@ def test_an_org_that_answers_404_fails_alone_and_the_other_is_fully_loaded(tmp_p
         assert states == {healthy: "completed", MISSING_ORG: "failed"}
         # the refused organization cost one POST, not one per window
         assert sim.stats().count(org_id=MISSING_ORG) == 1
+        # `status` says so once too, for all its windows
+        status = loader("status", env=env).stdout.splitlines()
+        failed = [line for line in status if line.strip().startswith("failed")]
+        assert len(failed) == 1 and "404" in failed[0]
 
 
 def test_org_ids_that_are_not_uuids_are_refused_before_any_request(tmp_path: Path):
