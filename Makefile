@@ -50,7 +50,7 @@ $(FOCUS_VENV)/.installed:
 
 focus-validator: $(FOCUS_VENV)/.installed ## install the FinOps Foundation's FOCUS validator (.focus-venv)
 
-demo: install ## load 13 months of simulated usage through the real HTTP path, build the marts, print a summary
+demo: install ## load a year of simulated usage through the real HTTP path, build the marts, print a summary
 	$(BIN)/python -m loader demo
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
 	$(BIN)/python -m loader.summary
