@@ -1,4 +1,4 @@
-"""The command line: `python -m loader api | files | demo | status`."""
+"""The command line: `python -m loader api | files | demo | status | publish | report`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loader.pipeline import REPO_ROOT
+from loader.pipeline import REPO_ROOT, database_path
 
 # dlt reads `.dlt/config.toml` from its project folder: the repository, wherever we run from.
 os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
 
+import duckdb  # noqa: E402
+
 from loader.errors import ConfigurationError, LoaderError  # noqa: E402
+from loader.publish.lock import is_lock_conflict, locked_message  # noqa: E402
 from loader.redact import install_filter, redact  # noqa: E402
 
 log = logging.getLogger("loader")
@@ -26,6 +29,7 @@ environment:
   CIRCLECI_ORG_ID     organization ID(s), comma-separated (Organization Settings > Overview)
   CIRCLECI_API_URL    API base URL (default https://circleci.com/api/v2)
   CIRCLECI_COSTS_DB   DuckDB file (default data/circleci_costs.duckdb in the repository)
+  CIRCLECI_COSTS_PUBLISH_DIR  published read-only copy (default data/published in the repository)
 """
 
 
@@ -103,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="show what is loaded, per organization")
     status.add_argument("--db", type=Path, help="DuckDB file (default CIRCLECI_COSTS_DB)")
+
+    from loader.publish.cli import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -120,11 +128,25 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     install_filter()
 
 
+def _explained(error: Exception, args: argparse.Namespace) -> str:
+    """The error's message, or the one-line lock message when another process holds the DB."""
+    text = str(error)
+    if is_lock_conflict(text) and "published copy" not in text:
+        return locked_message(database_path(getattr(args, "db", None)), text)
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose, args.quiet)
     try:
+        if args.command in {"api", "files", "demo"}:
+            from loader.publish.lock import check_writable
+
+            check_writable(database_path(args.db))
+        if hasattr(args, "run"):
+            return int(args.run(args))
         if args.command == "api":
             from loader.commands import api_command
 
@@ -144,7 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {redact(str(error))}", file=sys.stderr)
         return 2
     except LoaderError as error:
-        print(f"error: {redact(str(error))}", file=sys.stderr)
+        print(f"error: {redact(_explained(error, args))}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as error:
+        if not is_lock_conflict(str(error)):
+            raise
+        print(f"error: {_explained(error, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
