@@ -74,13 +74,28 @@ def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def _columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[tuple[str, str]]:
+    """The mart's columns and their DuckDB types, in order."""
     rows = con.execute(
-        "select column_name from information_schema.columns "
+        "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
         [MARTS_SCHEMA, mart],
     ).fetchall()
-    return [str(row[0]) for row in rows]
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def _parquet_safe(columns: list[tuple[str, str]]) -> str:
+    """The select list that writes every column to Parquet without loss.
+
+    Parquet has no 128-bit integer: DuckDB would write HUGEINT (what `sum` of integers gives)
+    as a double, so it is written as DECIMAL(38, 0) and cast back by the view.
+    """
+    return ", ".join(
+        f"cast({_quote(name)} as decimal(38, 0)) as {_quote(name)}"
+        if kind in {"HUGEINT", "UHUGEINT"}
+        else _quote(name)
+        for name, kind in columns
+    )
 
 
 def _write_mart(
@@ -88,15 +103,16 @@ def _write_mart(
 ) -> PublishedMart:
     columns = _columns(con, mart)
     relation = f"{MARTS_SCHEMA}.{_quote(mart)}"
+    selected = _parquet_safe(columns)
     rows = int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
-    partitioned = PARTITION_DAY_COLUMN in columns and (
+    partitioned = PARTITION_DAY_COLUMN in dict(columns) and (
         mart in ALWAYS_PARTITIONED or rows > partition_rows
     )
     if partitioned:
         target = folder / mart
         month = f"strftime({_quote(PARTITION_DAY_COLUMN)}, '%Y-%m')"
         con.execute(
-            f"copy (select *, {month} as {PARTITION_COLUMN} from {relation}) "
+            f"copy (select {selected}, {month} as {PARTITION_COLUMN} from {relation}) "
             f"to {_literal(str(target))} "
             f"(format parquet, compression zstd, partition_by ({PARTITION_COLUMN}))"
         )
@@ -104,7 +120,8 @@ def _write_mart(
     else:
         target = folder / f"{mart}.parquet"
         con.execute(
-            f"copy {relation} to {_literal(str(target))} (format parquet, compression zstd)"
+            f"copy (select {selected} from {relation}) to {_literal(str(target))} "
+            "(format parquet, compression zstd)"
         )
         path = f"{mart}.parquet"
     return PublishedMart(name=mart, rows=rows, path=path, partitioned=partitioned)
@@ -116,13 +133,20 @@ def _scan(folder: Path, mart: PublishedMart) -> str:
 
 
 def _write_views(
-    folder: Path, marts: list[PublishedMart], columns: dict[str, list[str]], version: str
+    folder: Path,
+    marts: list[PublishedMart],
+    columns: dict[str, list[tuple[str, str]]],
+    version: str,
 ) -> None:
     """The DuckDB file of views over the Parquet files, and a table that says what it holds."""
     with duckdb.connect(str(folder / PUBLISHED_DB_NAME)) as views:
         views.execute(f"create schema {MARTS_SCHEMA}")
         for mart in marts:
-            selected = ", ".join(_quote(c) for c in columns[mart.name])
+            # each column cast to its type in the database, so the view has the mart's schema
+            selected = ", ".join(
+                f"cast({_quote(name)} as {kind}) as {_quote(name)}"
+                for name, kind in columns[mart.name]
+            )
             views.execute(
                 f"create view {MARTS_SCHEMA}.{_quote(mart.name)} as "
                 f"select {selected} from {_scan(folder, mart)}"
@@ -184,7 +208,7 @@ def publish(
 
 def _write_parquet(
     db: Path, folder: Path, partition_rows: int
-) -> tuple[list[PublishedMart], dict[str, list[str]]]:
+) -> tuple[list[PublishedMart], dict[str, list[tuple[str, str]]]]:
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.IOException as error:

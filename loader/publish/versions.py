@@ -81,7 +81,8 @@ def in_use(version_dir: Path) -> bool:
     db = version_dir / PUBLISHED_DB_NAME
     if not db.exists():
         return False
-    with open(db, "rb") as handle:
+    # an exclusive fcntl lock needs a descriptor open for writing; nothing is written
+    with open(db, "r+b") as handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
