@@ -21,7 +21,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo refresh load transform publish report test lint format bench evaluate clean
+.PHONY: help install browser demo refresh load transform publish report test lint format bench evaluate clean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,11 @@ publish: install ## publish the built marts read-only for BI tools (data/publish
 
 report: install ## write the self-contained HTML cost report of the published marts
 	$(BIN)/python -m loader report
+
+browser: ## install Debian's chromium and chromium-driver for the report's browser test, if missing
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver
 
 test: install ## run every test, offline
 	$(BIN)/python -m pytest

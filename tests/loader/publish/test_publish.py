@@ -191,3 +191,28 @@ def test_publish_command_uses_the_publish_dir_setting(marts_db: Path, tmp_path: 
     assert done.returncode == 0, done.stderr
     assert str(root / "circleci_costs.duckdb") in done.stdout
     assert (root / "circleci_costs.duckdb").is_symlink()
+
+
+def test_a_failed_build_publishes_nothing(tmp_path: Path) -> None:
+    """`make transform` on a database with nothing loaded: dbt fails, make stops, no publish."""
+    db = tmp_path / "nothing_loaded.duckdb"
+    duckdb.connect(str(db)).close()
+    root = tmp_path / "published"
+    env = {
+        **os.environ,
+        "CIRCLECI_COSTS_DB": str(db),
+        "CIRCLECI_COSTS_PUBLISH_DIR": str(root),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    done = subprocess.run(
+        ["make", "--no-print-directory", "transform"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "loader publish" not in done.stdout
+    assert not root.exists()
