@@ -72,23 +72,25 @@ def current_version(root: Path) -> str | None:
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
-def in_use(version_dir: Path) -> bool:
-    """Whether a process holds the version's DuckDB file open (DuckDB's lock on it).
+def delete_unless_in_use(version_dir: Path) -> bool:
+    """Delete a version folder unless a process holds its DuckDB file open; True if deleted.
 
-    DuckDB locks a whole database file with fcntl (a shared lock for a reader); an exclusive
-    lock attempt on the same file from this process fails while any other process reads it.
+    DuckDB locks a whole database file with fcntl (a shared lock for a reader). An exclusive
+    lock on the same file fails while any other process reads it; held during the deletion, it
+    also keeps a reader from opening the file half-deleted.
     """
     db = version_dir / PUBLISHED_DB_NAME
     if not db.exists():
-        return False
+        shutil.rmtree(version_dir, ignore_errors=True)
+        return True
     # an exclusive fcntl lock needs a descriptor open for writing; nothing is written
     with open(db, "r+b") as handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return True
-        fcntl.lockf(handle, fcntl.LOCK_UN)
-    return False
+            return False
+        shutil.rmtree(version_dir, ignore_errors=True)
+    return True
 
 
 def clean_up(root: Path, keep: int) -> list[str]:
@@ -108,9 +110,8 @@ def clean_up(root: Path, keep: int) -> list[str]:
     for path in older:
         if path in kept:
             continue
-        if in_use(path):
+        if delete_unless_in_use(path):
+            deleted.append(path.name)
+        else:
             log.info("Keeping published version %s: a reader has it open", path.name)
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-        deleted.append(path.name)
     return deleted

@@ -98,14 +98,8 @@ function renderBreakdown() {
   byId("breakdown-note").textContent = month ? `Cost in ${month} (the latest complete month) against the month before.` : "";
   const container = byId("breakdown");
   container.innerHTML = "";
-  for (const dimension of ["project", "workflow", "resource class"]) {
-    const merged = {};
-    for (const r of rows.filter((x) => x.dimension === dimension)) {
-      const key = r.name + "\u0000" + r.currency;
-      const m = merged[key] || (merged[key] = { name: r.name, currency: r.currency, cost: 0, previous_cost: 0 });
-      m.cost += r.cost || 0; m.previous_cost += r.previous_cost || 0;
-    }
-    const top = Object.values(merged).sort((a, b) => b.cost - a.cost).slice(0, 10);
+  // lay out every box first: a chart drawn before its neighbours exist would take their width
+  const boxes = ["project", "workflow", "resource class"].map((dimension) => {
     const box = document.createElement("div");
     box.innerHTML = `<h3>${escapeHtml(dimension)}</h3>`;
     const chart = document.createElement("div");
@@ -113,6 +107,16 @@ function renderBreakdown() {
     const tbl = document.createElement("table");
     tbl.id = "table-top-" + dimension.replace(" ", "-");
     box.append(chart, tbl); container.append(box);
+    return { dimension, chart, tbl };
+  });
+  for (const { dimension, chart, tbl } of boxes) {
+    const merged = {};
+    for (const r of rows.filter((x) => x.dimension === dimension)) {
+      const key = r.name + "\u0000" + r.currency;
+      const m = merged[key] || (merged[key] = { name: r.name, currency: r.currency, cost: 0, previous_cost: 0 });
+      m.cost += r.cost || 0; m.previous_cost += r.previous_cost || 0;
+    }
+    const top = Object.values(merged).sort((a, b) => b.cost - a.cost).slice(0, 10);
     const names = top.map((t) => t.name).reverse();
     plot(chart, [
       { type: "bar", orientation: "h", name: "month before", y: names, x: top.map((t) => t.previous_cost).reverse(), marker: { color: "#bcccdc" } },
@@ -129,9 +133,10 @@ function renderTeams() {
   byId("teams-note").textContent = month ? `Chargeback for ${month}: direct cost, shares of split rules, and shared costs received (+) or given (−), with each team's budget.` : "";
   const rows = all.filter((r) => r.month === month && teamMatch(r.team));
   const teams = rows.map((r) => r.team);
-  const part = (field, name, color, sign = 1) => ({ type: "bar", name, x: teams, y: rows.map((r) => sign * (r[field] || 0)), marker: { color } });
+  // shared_cost_given is negative in the mart: it stacks below zero
+  const part = (field, name, color) => ({ type: "bar", name, x: teams, y: rows.map((r) => r[field] || 0), marker: { color } });
   const traces = [part("direct_cost", "direct", "#2680c2"), part("split_cost", "split", "#7cc1f2"),
-    part("shared_cost_received", "shared received", "#f7c948"), part("shared_cost_given", "shared given", "#c5d2de", -1)];
+    part("shared_cost_received", "shared received", "#f7c948"), part("shared_cost_given", "shared given", "#c5d2de")];
   const budgeted = rows.filter((r) => r.budget_amount !== null);
   if (budgeted.length) traces.push({ type: "scatter", mode: "markers", name: "budget", x: budgeted.map((r) => r.team),
     y: budgeted.map((r) => r.budget_amount), marker: { symbol: "line-ew-open", size: 28, color: "#d64545", line: { width: 3 } } });

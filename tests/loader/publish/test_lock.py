@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from loader.publish.lock import DatabaseLockedError, check_writable
-from tests.loader.publish.test_publish import Reader
+from tests.loader.publish.reader import Reader
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -15,36 +15,7 @@ import pytest
 from loader.errors import LoaderError
 from loader.publish.marts import publish
 from loader.publish.versions import current_version
-
-HOLDER = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=True)
-for line in sys.stdin:
-    print(con.execute(line).fetchall()[0][0], flush=True)
-"""
-
-
-class Reader:
-    """Another process that holds a DuckDB file open read-only and answers queries."""
-
-    def __init__(self, db: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(db)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def ask(self, sql: str) -> str:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(sql + "\n")
-        self.process.stdin.flush()
-        return self.process.stdout.readline().strip()
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        self.process.wait(timeout=30)
+from tests.loader.publish.reader import Reader
 
 
 def marts_of(db: Path) -> list[str]:
