@@ -196,8 +196,8 @@ function renderBudgets() {
   byId("budgets-note").textContent = month ? `${month}, as of ${rows[0].as_of_date}: cost to date and the forecast to month end against each budget.` : "";
   const labels = rows.map((b) => b.scope_type + ": " + b.scope);
   plot(byId("chart-budgets"), [
-    { type: "bar", orientation: "h", name: "cost to date", y: labels, x: rows.map((b) => b.cost_to_date), marker: { color: "#2680c2" } },
-    { type: "bar", orientation: "h", name: "forecast to month end", y: labels, x: rows.map((b) => b.forecast_cost), marker: { color: "#9fb3c8" } },
+    { type: "bar", orientation: "h", name: "forecast to month end", y: labels, x: rows.map((b) => b.forecast_cost), marker: { color: "#bcccdc" } },
+    { type: "bar", orientation: "h", name: "cost to date", y: labels, x: rows.map((b) => b.cost_to_date), marker: { color: "#2680c2" }, width: 0.4 },
     { type: "scatter", mode: "markers", name: "budget", y: labels, x: rows.map((b) => b.budget_amount),
       marker: { symbol: "line-ns-open", size: 24, color: "#d64545", line: { width: 3 } } },
   ], { barmode: "overlay", height: 120 + 40 * rows.length, margin: { t: 10, r: 20, b: 40, l: 200 } });
