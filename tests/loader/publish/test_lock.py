@@ -77,3 +77,21 @@ def test_make_transform_says_who_holds_the_database(held: tuple[Path, int], tmp_
     assert_one_line(done.stdout + done.stderr, db, pid)
     assert "dbt" not in done.stderr.split("error:", 1)[1]  # dbt never started
     assert not published.exists()  # nothing published
+
+
+def test_a_lock_taken_after_the_check_still_gives_one_line(tmp_path: Path) -> None:
+    """A reader that opens the database between the check and the load: dlt's error, explained."""
+    import argparse
+
+    from loader.cli import _explained
+    from loader.errors import LoaderError
+
+    db = tmp_path / "circleci_costs.duckdb"
+    raised = LoaderError(
+        f'Loading failed at the load step: IO Error: Could not set lock on file "{db}": '
+        "Conflicting lock is held in /usr/bin/duckdb (PID 4242) by user me."
+    )
+    line = _explained(raised, argparse.Namespace(db=db))
+    assert line.startswith(f"{db} is locked by process 4242 (duckdb):")
+    assert "published copy" in line
+    assert _explained(LoaderError("something else"), argparse.Namespace(db=db)) == "something else"
