@@ -68,7 +68,7 @@ unpivoted as (
     select 'resource class' as dimension, resource_class as name, * from in_scope
 ),
 final as (
-    select dimension, coalesce(name, '(org-level: seats and other charges)') as name,
+    select dimension, coalesce(name, '(org-level: seats etc.)') as name,
            org_id, currency,
            strftime(any_value(latest), '%Y-%m') as month,
            sum(total_cost) filter (where month = latest) as cost,

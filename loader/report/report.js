@@ -80,6 +80,7 @@ function renderMonthly() {
   const traces = orgs.map((org) => {
     const mine = rows.filter((r) => r.org === org);
     return { type: "bar", name: org, x: mine.map((r) => r.month + "-01"), y: mine.map((r) => r.cost),
+      marker: { opacity: mine.map((r) => (r.is_complete_month ? 1 : 0.45)) },
       customdata: mine.map((r) => r.currency), hovertemplate: "%{x|%b %Y}: %{customdata} %{y:,.2f}<extra>" + org + "</extra>" };
   });
   const changes = (D.price_changes || []).filter(orgMatch);
