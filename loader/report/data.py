@@ -115,8 +115,9 @@ select strftime(budget_month, '%Y-%m') as month, scope_type, scope, month_state,
        strftime(as_of_date, '%Y-%m-%d') as as_of_date, currency, budget_amount, cost_to_date,
        forecast_cost, pct_used, forecast_pct, status
 from marts.budget_status_monthly
-where budget_month = (select max(budget_month) from marts.budget_status_monthly)
-order by scope_type, scope
+where budget_month >= (select max(budget_month) - interval 1 month
+                       from marts.budget_status_monthly)
+order by budget_month desc, scope_type, scope
 """
 
 FAILED_BY_PROJECT = """

@@ -192,18 +192,21 @@ function orgName(orgId) {
 }
 
 function renderBudgets() {
-  const rows = budgetRows();
-  const month = rows.length ? rows[0].month : "";
-  byId("budgets-note").textContent = month ? `${month}, as of ${rows[0].as_of_date}: cost to date and the forecast to month end against each budget.` : "";
-  const labels = rows.map((b) => b.scope_type + ": " + b.scope);
+  // the chart burns the latest budget month; the table adds the month before, which is final
+  const all = budgetRows();
+  const month = all.map((b) => b.month).sort().pop() || "";
+  const rows = all.filter((b) => b.month === month);
+  const label = (b) => b.scope_type + ": " + b.scope;
+  byId("budgets-note").textContent = month ? `${month}, as of ${rows[0].as_of_date}: cost to date and the forecast to month end against each budget; the table adds the month before.` : "";
+  const labels = rows.map(label);
   plot(byId("chart-budgets"), [
     { type: "bar", orientation: "h", name: "forecast to month end", y: labels, x: rows.map((b) => b.forecast_cost), marker: { color: "#bcccdc" } },
     { type: "bar", orientation: "h", name: "cost to date", y: labels, x: rows.map((b) => b.cost_to_date), marker: { color: "#2680c2" }, width: 0.4 },
     { type: "scatter", mode: "markers", name: "budget", y: labels, x: rows.map((b) => b.budget_amount),
       marker: { symbol: "line-ns-open", size: 24, color: "#d64545", line: { width: 3 } } },
   ], { barmode: "overlay", height: 120 + 40 * rows.length, margin: { t: 10, r: 20, b: 40, l: 200 } });
-  table(byId("table-budgets"), [["scope", ""], ["budget", "num"], ["cost to date", "num"], ["forecast", "num"], ["forecast / budget", "num"], ["status", ""]],
-    rows.map((b) => [labels[rows.indexOf(b)], amount(b.budget_amount, b.currency), amount(b.cost_to_date, b.currency),
+  table(byId("table-budgets"), [["month", ""], ["scope", ""], ["budget", "num"], ["cost to date", "num"], ["forecast", "num"], ["forecast / budget", "num"], ["status", ""]],
+    all.map((b) => [b.month, label(b), amount(b.budget_amount, b.currency), amount(b.cost_to_date, b.currency),
       amount(b.forecast_cost, b.currency), pct(b.forecast_pct), { text: b.status, cls: /over/.test(b.status) ? "up" : "" }]));
 }
 

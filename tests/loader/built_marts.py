@@ -2,7 +2,7 @@
 
 The dbt tests' generated usage (tests/dbt/raw_usage.py) and dbt runner build the marts, with a
 runaway in ios-app on the last days of the data (so an anomaly is active) and org and team
-budgets for the last month (so budget burn has rows). Building costs a dbt run: it happens
+budgets for the last two months (so budget burn has rows). Building costs a dbt run: it happens
 once per session, whichever module asks first, then each test copies what it changes.
 """
 
@@ -32,7 +32,10 @@ from tests.dbt.conftest import (  # noqa: E402
 
 RUNAWAY_DAYS = [LAST_DAY - timedelta(days=i) for i in range(2, -1, -1)]
 RUNAWAY_CREDITS = Decimal(9000)
+PREVIOUS_MONTH = LAST_DAY.replace(day=1) - timedelta(days=1)
 BUDGETS = f"""scope_type,scope,month,budget_amount,currency
+org,acme,{PREVIOUS_MONTH:%Y-%m}-01,400,USD
+team,mobile,{PREVIOUS_MONTH:%Y-%m}-01,60,USD
 org,acme,{LAST_DAY:%Y-%m}-01,400,USD
 team,mobile,{LAST_DAY:%Y-%m}-01,60,USD
 team,backend,{LAST_DAY:%Y-%m}-01,5000,USD
