@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from typing import Any
 
 import duckdb
@@ -131,8 +132,11 @@ order by month, failed_cost desc
 
 
 def _plain(value: Any) -> Any:
+    """A JSON value: decimals as floats (the page sums them and shows cents), no NaN."""
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value

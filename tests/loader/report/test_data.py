@@ -72,3 +72,14 @@ def test_nothing_published_is_a_one_line_error(tmp_path) -> None:
     with pytest.raises(LoaderError, match="No published marts at .* run `make demo`"):
         write_report(tmp_path / "circleci_costs.duckdb", tmp_path / "index.html")
     assert not (tmp_path / "index.html").exists()
+
+
+def test_values_become_json_without_nan() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from loader.report.data import _plain
+
+    assert _plain(Decimal("1.250000000000000000")) == 1.25
+    assert _plain(float("nan")) is None and _plain(float("inf")) is None
+    assert _plain(date(2026, 10, 1)) == "2026-10-01"
