@@ -105,8 +105,11 @@ def _write_mart(
     relation = f"{MARTS_SCHEMA}.{_quote(mart)}"
     selected = _parquet_safe(columns)
     rows = int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
-    partitioned = PARTITION_DAY_COLUMN in dict(columns) and (
-        mart in ALWAYS_PARTITIONED or rows > partition_rows
+    # an empty mart has no month to partition by: one (empty) file keeps its schema readable
+    partitioned = (
+        rows > 0
+        and PARTITION_DAY_COLUMN in dict(columns)
+        and (mart in ALWAYS_PARTITIONED or rows > partition_rows)
     )
     if partitioned:
         target = folder / mart
@@ -198,6 +201,12 @@ def publish(
                 "marts": [asdict(mart) for mart in marts],
             }
             (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        except duckdb.Error as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            reason = " ".join(str(error).split())
+            raise LoaderError(
+                f"Publishing failed, the published copy is unchanged: {reason}"
+            ) from None
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -115,10 +115,25 @@ def test_a_failed_publication_changes_nothing(marts_db: Path, tmp_path: Path) ->
     good = publish(db, root, keep=2)
     with duckdb.connect(str(db)) as con:
         con.execute("create view marts.zz_broken as select error('a broken mart') as x")
-    with pytest.raises(duckdb.Error, match="a broken mart"):
+    with pytest.raises(LoaderError, match="published copy is unchanged: .*a broken mart"):
         publish(db, root, keep=2)
     assert current_version(root) == good.version
     assert [p.name for p in (root / "versions").iterdir()] == [good.version]
+
+
+def test_an_empty_mart_is_published_with_its_columns(marts_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "built.duckdb"
+    shutil.copy(marts_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("delete from marts.fct_job_run_costs")
+    done = publish(db, tmp_path / "published", keep=2)
+    by_name = {mart.name: mart for mart in done.marts}
+    assert by_name["fct_job_run_costs"].rows == 0
+    with duckdb.connect(
+        str(tmp_path / "published" / "circleci_costs.duckdb"), read_only=True
+    ) as con:
+        assert con.execute("select count(*) from marts.fct_job_run_costs").fetchall() == [(0,)]
+        assert len(con.execute("describe marts.fct_job_run_costs").fetchall()) > 50
 
 
 def test_nothing_to_publish_is_a_one_line_error(tmp_path: Path) -> None:
