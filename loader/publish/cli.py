@@ -53,9 +53,9 @@ def add_commands(commands: Any) -> None:
 
 def publish_command(args: argparse.Namespace) -> int:
     """`python -m loader publish`: publish the marts and say where."""
-    from loader.pipeline import database_path
     from loader.publish.marts import publish
     from loader.publish.paths import publish_dir, published_db_path
+    from loader.source.pipeline import database_path
 
     root = publish_dir(args.to)
     done = publish(database_path(args.db), root, keep=max(args.keep, 0))
@@ -80,8 +80,8 @@ def report_command(args: argparse.Namespace) -> int:
 
 def check_lock_command(args: argparse.Namespace) -> int:
     """`python -m loader check-lock`: exit 1 with one line if the database is held open."""
-    from loader.pipeline import database_path
     from loader.publish.lock import check_writable
+    from loader.source.pipeline import database_path
 
     check_writable(database_path(args.db))
     return 0

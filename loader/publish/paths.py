@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from loader.settings import DEFAULT_PUBLISH_DIR, PUBLISH_DIR_ENV, PUBLISHED_DB_NAME
+from loader.source.pipeline import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CURRENT = "current"
 VERSIONS = "versions"
 

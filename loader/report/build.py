@@ -18,9 +18,9 @@ import duckdb
 from plotly.offline import get_plotlyjs
 
 from loader.errors import LoaderError
-from loader.publish.paths import REPO_ROOT
 from loader.report.data import read_report_data
 from loader.settings import DEFAULT_REPORT_PATH
+from loader.source.pipeline import REPO_ROOT
 
 
 def _asset(name: str) -> str:

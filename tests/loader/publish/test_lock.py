@@ -83,7 +83,7 @@ def test_a_lock_taken_after_the_check_still_gives_one_line(tmp_path: Path) -> No
     """A reader that opens the database between the check and the load: dlt's error, explained."""
     import argparse
 
-    from loader.cli import _explained
+    from loader.cli.main import _explained
     from loader.errors import LoaderError
 
     db = tmp_path / "circleci_costs.duckdb"
