@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from loader.settings import PUBLISH_KEEP_VERSIONS
+from loader.settings import DEFAULT_REPORT_PATH, PUBLISH_KEEP_VERSIONS
 
 
 def add_commands(commands: Any) -> None:
@@ -40,7 +40,7 @@ def add_commands(commands: Any) -> None:
     report.add_argument(
         "--published", type=Path, help="publish folder (default CIRCLECI_COSTS_PUBLISH_DIR)"
     )
-    report.add_argument("--out", type=Path, help="HTML file (default data/report/index.html)")
+    report.add_argument("--out", type=Path, help=f"HTML file (default {DEFAULT_REPORT_PATH})")
     report.set_defaults(run=report_command)
 
     check = commands.add_parser(
