@@ -193,26 +193,44 @@ def _focus(con: duckdb.DuckDBPyConnection) -> Rows | None:
     )
 
 
+# The columns of rightsizing_recommendations the table shows, in order, where the mart has them.
+RIGHTSIZING_COLUMNS = (
+    "org_name",
+    "project_name",
+    "workflow_name",
+    "job_name",
+    "resource_class",
+    "action",
+    "recommended_class",
+    "estimated_savings_per_month",
+    "currency",
+    "confidence",
+    "reason",
+)
+
+
 def _rightsizing(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The recommendations with the largest estimated savings, with their own column names."""
     columns = _columns(con, "rightsizing_recommendations")
     savings = next((c for c in columns if "saving" in c.lower()), None)
-    wanted = [
+    wanted = [c for c in RIGHTSIZING_COLUMNS if c in columns] or [
         c
         for c in columns
         if any(
             key in c.lower()
-            for key in ("org_name", "project", "workflow", "job", "class", "saving", "reason")
+            for key in ("org_name", "project", "workflow", "job_name", "class", "saving", "reason")
         )
         and not c.lower().endswith("_id")
     ]
-    if savings is None or not wanted:
+    if savings is None:
         return None
+    if savings not in wanted:
+        wanted.append(savings)
     selected = ", ".join(f'"{c}"' for c in wanted)
     rows = _rows(
         con,
         f"select {selected} from marts.rightsizing_recommendations "
-        f'order by "{savings}" desc nulls last limit 20',
+        f'where "{savings}" > 0 order by "{savings}" desc limit 20',
     )
     return {"columns": wanted, "rows": rows, "savings_column": savings}
 
