@@ -36,7 +36,7 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(BIN)/.installed ## install the locked environment into .venv
 
-demo: install ## load 13 months of simulated usage through the real HTTP path, build and publish the marts, print a summary and the report
+demo: install ## load a year of simulated usage through the real HTTP path, build and publish the marts, print a summary and the report
 	$(BIN)/python -m loader demo
 	$(CHECK_LOCK)
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
