@@ -9,6 +9,10 @@ DBT := $(BIN)/dbt
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 # routine builds leave the unit tests (which test the SQL, not the data) to `make test`
 DBT_BUILD := build $(DBT_DIRS) --exclude-resource-type unit_test
+# before dbt: one line naming the process that holds the database, instead of dbt's traceback
+CHECK_LOCK := $(BIN)/python -m loader check-lock
+# after a successful dbt build only (make stops at the first failing line)
+PUBLISH := $(BIN)/python -m loader publish
 
 export CIRCLECI_COSTS_DB ?= $(CURDIR)/data/circleci_costs.duckdb
 export DLT_PROJECT_DIR := $(CURDIR)
@@ -17,7 +21,8 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo refresh load transform test lint format bench evaluate clean focus-validator
+.PHONY: help install browser demo refresh load transform publish report test lint format bench evaluate clean \
+	focus-validator
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,20 +55,38 @@ $(FOCUS_VENV)/.installed:
 
 focus-validator: $(FOCUS_VENV)/.installed ## install the FinOps Foundation's FOCUS validator (.focus-venv)
 
-demo: install ## load a year of simulated usage through the real HTTP path, build the marts, print a summary
+demo: install ## load a year of simulated usage through the real HTTP path, build and publish the marts, print a summary and the report
 	$(BIN)/python -m loader demo
+	$(CHECK_LOCK)
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
+	$(PUBLISH)
 	$(BIN)/python -m loader.summary
+	$(BIN)/python -m loader report
 
-refresh: install ## load from CircleCI (CIRCLECI_TOKEN, CIRCLECI_ORG_ID) and rebuild the marts
+refresh: install ## load from CircleCI (CIRCLECI_TOKEN, CIRCLECI_ORG_ID), rebuild and publish the marts
 	$(BIN)/python -m loader api
+	$(CHECK_LOCK)
 	$(DBT) $(DBT_BUILD)
+	$(PUBLISH)
 
 load: install ## load from CircleCI only
 	$(BIN)/python -m loader api
 
-transform: install ## build and test the dbt models on what is loaded
+transform: install ## build and test the dbt models on what is loaded, then publish the marts
+	$(CHECK_LOCK)
 	$(DBT) $(DBT_BUILD)
+	$(PUBLISH)
+
+publish: install ## publish the built marts read-only for BI tools (data/published/)
+	$(PUBLISH)
+
+report: install ## write the self-contained HTML cost report of the published marts
+	$(BIN)/python -m loader report
+
+browser: ## install Debian's chromium and chromium-driver for the report's browser test, if missing
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver
 
 test: install $(FOCUS_VENV)/.installed ## run every test, offline
 	FOCUS_VALIDATOR_REQUIRED=1 $(BIN)/python -m pytest
