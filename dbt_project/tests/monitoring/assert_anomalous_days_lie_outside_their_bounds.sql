@@ -1,6 +1,8 @@
 -- A day of cost_daily_series is anomalous exactly when it is scorable and its actual cost lies
 -- outside [lower_bound_cost, upper_bound_cost]: the bounds a reader sees are the ones the
--- score used. Every row (the series is rebuilt on every run). Names the day.
+-- score used. A lower bound of 0 flags nothing (no cost falls below nothing; a team's share of
+-- an org's rows without a project can come out a few 1e-15 below zero in the seat split).
+-- Every row (the series is rebuilt on every run). Names the day.
 {% set problems %}
 with
 
@@ -23,7 +25,10 @@ final as (
 
     from series
     where is_anomaly is distinct from coalesce(
-        is_scorable and (actual_cost > upper_bound_cost or actual_cost < lower_bound_cost), false)
+        is_scorable and (
+            actual_cost > upper_bound_cost
+            or (actual_cost < lower_bound_cost and lower_bound_cost > 0)
+        ), false)
 
 )
 
