@@ -10,7 +10,7 @@
   - Credits, not money: int_anomaly_days_scored prices them at the day's own price, so a
     change of contracted price is not taken for a change of usage.
   - One row per row of int_scope_days_filled, which it is built from (its left joins keep
-    every row; unique_combination_of_columns on scope_key and usage_date).
+    every row; int_anomaly_days_scored, which joins the two, tests the grain).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}

@@ -14,7 +14,9 @@
   - A component's expected credits on a day are the median of the same weekday over the
     baseline weeks the scope's day had (0 on a week it did not run); the change is priced at
     each day's price, in the scope's currency. directed_change_cost counts the change in the
-    episode's direction (a rise for up, a fall for down).
+    episode's direction (a rise for up, a fall for down). One row per episode and component
+    (its group by); the changes of a hand-computed spike:
+    test_monitoring_method.py (one_day_spike_is_one_episode_with_its_impact).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int %}

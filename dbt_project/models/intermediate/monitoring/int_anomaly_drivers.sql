@@ -5,11 +5,12 @@
   on).
 
   Guarantees:
-  - At most one row per episode (unique on anomaly_id); ties go to the first name in order,
-    so a rebuild picks the same driver.
+  - At most one row per episode (cost_anomalies' unique anomaly_id test would fail
+    otherwise); ties go to the first name in order, so a rebuild picks the same driver.
   - driver_workflow_change_cost is the workflow's whole change, driver_job_change_cost the
     job's on that resource class, in the scope's currency, unrounded; a change can be of
-    either sign.
+    either sign (test_monitoring_method.py, one_day_spike_is_one_episode_with_its_impact;
+    test_monitoring.py, test_runaway_is_one_episode_flagged_on_its_first_day).
 */
 
 with

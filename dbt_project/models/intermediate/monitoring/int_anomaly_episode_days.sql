@@ -10,6 +10,8 @@
     its days in cost_daily_series (test_runaway_is_one_episode_flagged_on_its_first_day).
 */
 
+{{ config(materialized='table') }}
+
 with
 
 episodes as (

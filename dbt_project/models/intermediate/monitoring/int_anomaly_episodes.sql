@@ -20,6 +20,8 @@
     its series (the last complete day while the scope is alive).
 */
 
+{{ config(materialized='table') }}
+
 {%- set continue_ratio = var('anomaly_continue_pct') | float / 100 -%}
 {%- set max_gap = var('anomaly_max_gap_days') | int %}
 
