@@ -328,7 +328,8 @@ select budget_key, 'project' as scope_type, 'budgeted-api' as scope,
     cast(budget_amount as decimal(38, 18)) as budget_amount,
     cast(budget_amount as varchar) as budget_amount_as_written, 'USD' as currency
 from (values ('project:budgeted-api:2026-03-01', '2026-03-01', 200),
-    ('project:budgeted-api:2026-02-01', '2026-02-01', 300)) as t(budget_key, budget_month, budget_amount)""",
+    ('project:budgeted-api:2026-02-01', '2026-02-01', 300))
+    as t(budget_key, budget_month, budget_amount)""",
             "int_scope_days_filled": """
 select
     'p1' as scope_key, d as usage_date, 'project' as scope_type, 'org-a' as org_id,

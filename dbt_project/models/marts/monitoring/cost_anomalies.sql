@@ -4,11 +4,12 @@
 
   Guarantees:
   - Made of the days cost_daily_series scores (int_anomaly_days_scored, grouped into
-    episodes by int_anomaly_episodes; the method: models/marts/monitoring/anomalies.md): an episode opens
-    on a day the series marks is_anomaly and stays open on the following days that stay off
-    the baseline in the same direction by var('anomaly_continue_pct') % of the alarm margin,
-    over gaps of at most var('anomaly_max_gap_days') days. A step is one episode, not one per
-    day; an archived project is one episode that ends once its baseline has absorbed it.
+    episodes by int_anomaly_episodes; the method: models/marts/monitoring/anomalies.md): an
+    episode opens on a day the series marks is_anomaly and stays open on the following days
+    that stay off the baseline in the same direction by var('anomaly_continue_pct') % of the
+    alarm margin, over gaps of at most var('anomaly_max_gap_days') days. A step is one
+    episode, not one per day (tests/dbt/test_monitoring_method.py, case by case);
+    an archived project is one episode that ends once its baseline has absorbed it.
   - Actual and expected cost, and the impact, sum every day from first_day to last_day, in
     the scope's currency: exact actual cost, estimated expected cost. Seat (user) credits are
     left out, as in the series.
@@ -17,7 +18,7 @@
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
-    days (int_anomaly_component_changes).
+    days (int_anomaly_component_changes; test_runaway_is_one_episode_flagged_on_its_first_day).
 */
 
 with
