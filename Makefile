@@ -62,11 +62,12 @@ format: install ## format the Python code
 bench: install ## measure the loader and the marts against DuckDB's own speed
 	$(BIN)/python -m bench
 
-evaluate: install ## load the demo, build the marts, score the anomalies against the simulator's incidents
+evaluate: install ## load the demo, build the marts, score the anomalies and the right-sizing against the simulator's truth
 	$(BIN)/python -m loader demo
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
 	$(BIN)/python -m bench.evaluate_anomalies --db "$(CIRCLECI_COSTS_DB)" \
 		--truth "$(dir $(CIRCLECI_COSTS_DB))demo_incidents.csv"
+	$(BIN)/python -m bench.evaluate_rightsizing --db "$(CIRCLECI_COSTS_DB)"
 
 clean: ## remove the environment, the database and dbt's output
 	rm -rf .venv .uv dbt_project/target dbt_project/logs
