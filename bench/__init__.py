@@ -1,1 +1,1 @@
-"""`make bench`: the loader and the marts measured against DuckDB's own speed (see docs/performance.md)."""
+"""`make bench`: the loader and the marts against DuckDB's own speed (docs/performance.md)."""
