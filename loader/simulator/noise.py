@@ -120,9 +120,9 @@ class NoiseProfile:
             rng: the profile's random stream for this organization and day.
             mu: expected push/API pipelines per kind (weekday, growth, incidents applied).
             counts: the generator's counts per kind (scheduled ones included).
-            incident_factors: the incidents' multipliers per kind, applied to the noisy
-                counts (a bot re-triggering every pipeline 4 times makes 4 times what the
-                day would have had, whatever the noise).
+            incident_factors: the incidents' multipliers per kind. Above 1 they add the
+                expected extra pipelines to the noisy count (a bot re-triggering pipelines
+                adds them whatever the day's own activity); below 1 they scale it down.
             kind_project: project index of each kind.
             scheduled: whether each kind is a scheduled workflow.
             base_schedule_runs: runs a day of a scheduled workflow without an incident.
@@ -147,7 +147,11 @@ class NoiseProfile:
         else:
             k = self.count_shape
             drawn = rng.negative_binomial(k, k / (k + np.maximum(mean, 1e-9))).astype(float)
-        pushed = np.floor(drawn * incident_factors + rng.random(len(mean))).astype(np.int64)
+        # an incident that adds pipelines (a bot re-triggering them) adds them to whatever the
+        # day had; one that removes them (a pause) removes its share of what the day had
+        extra = np.maximum(incident_factors - 1, 0) * plain_mu
+        kept = drawn * np.minimum(incident_factors, 1) + extra
+        pushed = np.floor(kept + rng.random(len(mean))).astype(np.int64)
         out = np.where(scheduled, counts, pushed)
         if self.shapes:
             probability = np.array([shapes[p].schedule_probability for p in kind_project])
