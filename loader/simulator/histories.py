@@ -192,8 +192,8 @@ def _history_org(history: History) -> OrgSpec:
 def _history_incidents(history: History, days: int, end: date) -> tuple[IncidentPlan, ...]:
     """Seven incidents on seven different projects, on random days of the last ten months.
 
-    Incidents made of pushes (a pipeline loop, a re-run storm) start on a working day, and a
-    two-day storm on Monday to Thursday: at a weekend there is little to re-run.
+    Incidents start on a working day (a two-day storm on Monday to Thursday): people change
+    schedules, jobs and projects at work, and at a weekend there is little to re-run.
     """
     rng = np.random.default_rng([history.seed, 2])
     taken: set[str] = set()
@@ -268,10 +268,9 @@ def _history_incidents(history: History, days: int, end: date) -> tuple[Incident
     placed = []
     for (plan, extra), start in zip(plans, starts, strict=True):
         first = int(start)
-        if plan.kind in ("pipeline_loop", "flaky_rerun_storm"):
-            last_weekday = 4 - (extra or 0)
-            while (end - timedelta(days=first)).weekday() > last_weekday:
-                first += 1
+        last_weekday = 4 - (extra or 0) if plan.kind == "flaky_rerun_storm" else 4
+        while (end - timedelta(days=first)).weekday() > last_weekday:
+            first += 1
         placed.append(
             dataclasses.replace(
                 plan,
