@@ -51,13 +51,13 @@ test: install ## run every test, offline
 	$(BIN)/python -m pytest
 
 lint: install ## ruff, formatting and mypy
-	$(BIN)/ruff check loader tests bench
-	$(BIN)/ruff format --check loader tests bench
+	$(BIN)/ruff check loader simulator tests bench
+	$(BIN)/ruff format --check loader simulator tests bench
 	$(BIN)/mypy
 
 format: install ## format the Python code
-	$(BIN)/ruff format loader tests bench
-	$(BIN)/ruff check --fix loader tests bench
+	$(BIN)/ruff format loader simulator tests bench
+	$(BIN)/ruff check --fix loader simulator tests bench
 
 bench: install ## measure the loader and the marts against DuckDB's own speed
 	$(BIN)/python -m bench

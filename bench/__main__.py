@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.measure import Run, median_of, run
-from loader.pipeline import REPO_ROOT
+from loader.source.pipeline import REPO_ROOT
 
 PYTHON = sys.executable
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -60,7 +60,7 @@ def generate(rows: int, folder: Path, seed: int) -> Path:
     if marker.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    command = [PYTHON, "-m", "loader.simulator", "generate", "--rows", str(rows)]
+    command = [PYTHON, "-m", "simulator", "generate", "--rows", str(rows)]
     command += ["--out", str(folder), "--seed", str(seed)]
     print(f"  generating {rows:,} rows into {folder} ...", flush=True)
     print("  " + run(command, environment(folder / "unused.duckdb"), REPO_ROOT).stdout.strip())
@@ -70,7 +70,7 @@ def generate(rows: int, folder: Path, seed: int) -> Path:
 
 def new_day(files: Path, folder: Path, rows: int, seed: int) -> Path:
     """The export of the day after the generated history, for an incremental load."""
-    from loader.simulator import UsageGenerator, write_parts
+    from simulator import UsageGenerator, write_parts
 
     end = datetime.now(UTC).date() - timedelta(days=1)
     scale = UsageGenerator.scale_for_rows(rows, seed=seed, end_date=end, days=400, org_ids=None)
@@ -313,7 +313,7 @@ def api_backfills(
     args: argparse.Namespace, workdir: Path, delay: float
 ) -> tuple[tuple[float, int, int], tuple[float, int, int]]:
     """Seconds, POSTs and GETs of one window's load, then of `api_windows` windows'."""
-    from loader.simulator import Simulator, SimulatorConfig
+    from simulator import Simulator, SimulatorConfig
 
     config = SimulatorConfig(
         seed=args.seed,

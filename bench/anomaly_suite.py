@@ -3,7 +3,7 @@
 `python -m bench.anomaly_suite` (what `make evaluate` runs):
 
 1. generates one organization per history (a noise profile and a seed, see
-   `loader.simulator.histories`): 12 projects over 14 months with seven labelled incidents,
+   `simulator.histories`): 12 projects over 14 months with seven labelled incidents,
    written as gzip CSV export files like CircleCI's, and the incidents' ground-truth CSV;
 2. loads the files into a fresh DuckDB with the real files path (`python -m loader files`);
 3. builds the monitoring marts with dbt, without their data tests (`make test` runs those;
@@ -37,9 +37,9 @@ import duckdb
 from bench.evaluate_anomalies import read_incidents
 from bench.suite_scoring import Tally, score_history
 from bench.zscore_detector import zscore_episodes
-from loader.simulator.export_files import write_parts
-from loader.simulator.generator import UsageGenerator
-from loader.simulator.histories import History, history_world, parse_histories
+from simulator.export_files import write_parts
+from simulator.generator import UsageGenerator
+from simulator.histories import History, history_world, parse_histories
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK = REPO / "data" / "anomaly_suite"

@@ -1,38 +1,14 @@
-"""circleci-costs loader: the CircleCI Usage Export as a dlt source.
+"""circleci-costs loader: the CircleCI Usage Export in DuckDB, the dlt way.
 
-`usage_export` wires the resources together: the usage rows and the ledger of export windows.
-The API path (`loader.api_load`) calls it once per completed export window with the parts it
-downloaded and that window's ledger row; the files path (`python -m loader files`) calls it
-with files on disk and their content hashes, recorded in `loaded_files` with their rows. Both
-go through the same reader and the same merge.
+One package per job:
+
+- `loader.source`: the dlt source (`usage_export`), its resources, the CSV reader, the ledgers
+  of export windows and loaded files, the pipeline, and the files path.
+- `loader.circleci_api`: the Usage Export API path: HTTP client, rate limits, export runner,
+  downloads, settings resolution and the API load.
+- `loader.cli`: `python -m loader`, the demo and the summary.
+
+Shared by all: `loader.schema` (the published export contract, the one module the simulator
+imports), `loader.settings` (every default), `loader.states`, `loader.windows`,
+`loader.errors` and `loader.redact`.
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
-
-import dlt
-from dlt.extract.resource import DltResource
-
-from loader.ledger import WindowRecord
-from loader.resources import ExportParts, RowCount, export_windows, usage_job_runs
-
-
-@dlt.source(name="circleci", max_table_nesting=0)
-def usage_export(
-    exports: Sequence[ExportParts] = (),
-    windows: Sequence[WindowRecord] = (),
-    count: RowCount | None = None,
-) -> Sequence[DltResource]:
-    """The usage export source.
-
-    Args:
-        exports: Export files grouped by export (one group per window or folder), each with
-            the ledger row to commit along with its rows, if any.
-        windows: Ledger rows to record on their own (export jobs created, windows failed).
-        count: Filled with the rows and files read from `exports`.
-    """
-    return (usage_job_runs(exports, count), export_windows(windows))
-
-
-__all__ = ["usage_export", "ExportParts", "RowCount", "WindowRecord"]

@@ -1,7 +1,7 @@
-"""`python -m loader`: see `loader.cli`."""
+"""`python -m loader`: see `loader.cli.main`."""
 
 import sys
 
-from loader.cli import main
+from loader.cli.main import main
 
 sys.exit(main())

@@ -1,7 +1,8 @@
-"""Constants of the CircleCI Usage Export API and of this loader's defaults.
+"""Every default of the loader, defined once, and the documented facts of the Usage Export API.
 
-Values that users may tune live in `.dlt/config.toml`; these are the documented facts and
-the defaults behind those settings.
+Users tune the settings in `.dlt/config.toml` (section `[sources.circleci]`, which documents
+each one and names its default) or with dlt's environment variables; `CircleCIConfig`, the
+export runner and the API client take their defaults from here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ GETS_PER_MINUTE = 10
 # CircleCI refreshes usage daily through the previous full UTC day and recent days can still
 # change, so every refresh re-exports this many trailing days.
 REEXPORT_LAG_DAYS = 3
+
+# How the loader paces itself (see `.dlt/config.toml` for what each one means).
+MAX_IN_FLIGHT = 10
+POLL_INTERVAL_SECONDS = 10.0
+MAX_POLL_INTERVAL_SECONDS = 60.0
+MAX_EXPORT_ATTEMPTS = 3
+REQUEST_ATTEMPTS = 5
+BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+REQUEST_TIMEOUT_SECONDS = 60.0
 
 PIPELINE_NAME = "circleci_costs"
 RAW_DATASET = "circleci_raw"

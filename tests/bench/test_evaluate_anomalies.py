@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from bench.evaluate_anomalies import evaluate
-from loader.simulator.incidents import GROUND_TRUTH_COLUMNS
+from simulator.incidents import GROUND_TRUTH_COLUMNS
 
 ORG, OTHER_ORG = "org-1", "org-2"
 TRUTH = (

@@ -5,7 +5,7 @@ table from `loader.schema.EXPORT_COLUMNS` (so a change of the contract reaches t
 fills it from a seeded numpy generator: about four thousand usage rows over 13 months, two
 orgs, several projects, workflows, jobs and resource classes, failed and never-started runs,
 fractional network/storage credits, and monthly seat rows with NULL job, workflow and project
-fields and no start time. Swap in the real loader here once it lands.
+fields and no start time.
 """
 
 from __future__ import annotations

@@ -351,7 +351,6 @@ def test_chargeback_matches_the_reference(build: Build, reference: dict) -> None
     assert 0 < rows[0]["allocation_coverage_pct"] < 100
 
 
-# ---------------------------------------------------------------------------------------
 # Broken rules and policies: every test names what is wrong, and no team mart is built.
 
 BROKEN_TEAM_RULES = (
@@ -471,7 +470,6 @@ def test_malformed_and_overlapping_policies_are_named(broken_run: DbtRun) -> Non
     assert "both share out team sre from 2026-03-01 until 2026-03-31" in overlap
 
 
-# ---------------------------------------------------------------------------------------
 # The seeds as shipped: headers only. Everything lands in `unallocated`, and adds up.
 
 
@@ -501,7 +499,6 @@ def test_header_only_seeds_put_everything_in_unallocated(
         assert run.status(test) == "pass", test
 
 
-# ---------------------------------------------------------------------------------------
 # Conservation tests fail when a cent (or a billionth of one) goes missing.
 
 
@@ -580,14 +577,13 @@ def test_a_lost_cent_in_a_month_is_named(tampered: dict[str, Any]) -> None:
     )
 
 
-# ---------------------------------------------------------------------------------------
 # The summary `make demo` prints: the latest complete month's chargeback by team.
 
 
 def test_summary_prints_the_latest_complete_month(
     build: Build, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loader.summary import print_summary
+    from loader.cli.summary import print_summary
 
     print_summary(build.db)
     out = capsys.readouterr().out
@@ -616,7 +612,7 @@ def test_summary_prints_the_latest_complete_month(
 def test_summary_falls_back_to_the_latest_month(
     build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loader.summary import print_summary
+    from loader.cli.summary import print_summary
 
     db = copy_db(build.db, tmp_path / "partial.duckdb")
     with duckdb.connect(str(db)) as con:

@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
-from loader.api_load import LoadSummary, load_from_api
-from loader.config import CircleCIConfig
-from loader.simulator import ManualClock, Simulator
+from loader.circleci_api.config import CircleCIConfig
+from loader.circleci_api.load import LoadSummary, load_from_api
+from simulator import ManualClock, Simulator
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = datetime(2026, 11, 25, tzinfo=UTC)

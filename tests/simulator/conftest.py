@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from loader.simulator import ManualClock, Simulator, SimulatorConfig
+from simulator import ManualClock, Simulator, SimulatorConfig
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 

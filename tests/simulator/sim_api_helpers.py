@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from loader.simulator import Simulator
+from simulator import Simulator
 
 OPENAPI = json.loads(
     (Path(__file__).parent / "data" / "circleci-usage-export.openapi.json").read_text()

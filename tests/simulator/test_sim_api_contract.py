@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from loader.schema import EXPORT_COLUMNS
-from loader.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.simulator.sim_api_helpers import (
     assert_matches,
     completed,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import requests
 
-from loader.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.simulator.sim_api_helpers import completed, create, read, url
 from tests.simulator.sim_parts import parse_part
 

@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 import pytest
 
 from loader.schema import EXPORT_COLUMNS
-from loader.simulator import UsageGenerator, parts_for_window, write_parts
-from loader.simulator.export_files import split_rows
+from simulator import UsageGenerator, parts_for_window, write_parts
+from simulator.export_files import split_rows
 from tests.simulator.sim_parts import header_of, parse_part
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from loader.simulator.catalog import ORGANIZATIONS
-from loader.simulator.generator import UsageGenerator
-from loader.simulator.histories import History, World, history_world, parse_histories
-from loader.simulator.incidents import INCIDENT_PLANS
-from loader.simulator.noise import PROFILES, company_calendar
+from simulator.catalog import ORGANIZATIONS
+from simulator.generator import UsageGenerator
+from simulator.histories import History, World, history_world, parse_histories
+from simulator.incidents import INCIDENT_PLANS
+from simulator.noise import PROFILES, company_calendar
 
 END = date(2026, 11, 30)
 DAYS = 425
