@@ -9,8 +9,10 @@
     credits left out, as in CircleCI's own budgets (seat_cost_to_date shows what they add).
     Exact and unrounded.
   - Forecast = cost to date + each remaining day of the month at the average cost of the same
-    weekday over the last var('budget_forecast_weeks') complete weeks (all days of that window
-    when a weekday has no history yet; zero for a scope without recent days). A past month's
+    weekday over the last var('budget_forecast_weeks') complete weeks, the company's off days
+    (seeds/calendar.csv rows for every org) left out (all days of that window when a weekday
+    has no history yet; zero for a scope without recent days); a remaining off day at the
+    average of the recent weekend days, like a day nobody works. A past month's
     forecast is its cost; a future month is all forecast.
   - status: 'over' when the cost to date is above the budget, 'at risk' when the forecast is,
     'on track' otherwise; NULL when the budget is not a number (reported by
@@ -33,6 +35,22 @@ budgets as (
 filled as (
 
     select * from {{ ref('int_scope_days_filled') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('stg_seeds__calendar') }}
+
+),
+
+company_off_days as (
+
+    -- days off for every org: a budget can cover several orgs
+    select distinct calendar_date
+
+    from calendar
+    where org_id is null
 
 ),
 
@@ -167,6 +185,9 @@ recent_days as (
         and budget_days.usage_date > cast(
             {{ dbt.dateadd('day', -7 * var('budget_forecast_weeks') | int, 'budget_bounds.as_of_date') }}
             as date)
+    left join company_off_days
+        on budget_days.usage_date = company_off_days.calendar_date
+    where company_off_days.calendar_date is null
 
 ),
 
@@ -192,6 +213,11 @@ remaining_days_rated as (
         remaining_days.budget_key,
         remaining_days.usage_date,
         coalesce(
+            case when max(company_off_days.calendar_date) is not null then avg(case
+                -- Saturday or Sunday: 1970-01-04 was a Sunday
+                when mod({{ dbt.datediff("cast('1970-01-04' as date)", 'recent_days.usage_date', 'day') }}, 7) in (0, 6)
+                    then recent_days.cost
+            end) end,
             avg(case
                 when mod({{ dbt.datediff('recent_days.usage_date', 'remaining_days.usage_date', 'day') }}, 7) = 0
                     then recent_days.cost
@@ -201,6 +227,8 @@ remaining_days_rated as (
         ) as forecast_cost
 
     from remaining_days
+    left join company_off_days
+        on remaining_days.usage_date = company_off_days.calendar_date
     left join recent_days
         on remaining_days.budget_key = recent_days.budget_key
     group by remaining_days.budget_key, remaining_days.usage_date
