@@ -62,8 +62,13 @@ format: install ## format the Python code
 bench: install ## measure the loader and the marts against DuckDB's own speed
 	$(BIN)/python -m bench
 
-evaluate: install ## score the anomaly method and a 28-day z-score on 12 simulated histories (~5 min)
+evaluate: install ## anomalies on 12 simulated histories beside a z-score (~8 min), then the demo's anomalies and right-sizing
 	$(BIN)/python -m bench.anomaly_suite
+	$(BIN)/python -m loader demo
+	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
+	$(BIN)/python -m bench.evaluate_anomalies --db "$(CIRCLECI_COSTS_DB)" \
+		--truth "$(dir $(CIRCLECI_COSTS_DB))demo_incidents.csv"
+	$(BIN)/python -m bench.evaluate_rightsizing --db "$(CIRCLECI_COSTS_DB)"
 
 clean: ## remove the environment, the database and dbt's output
 	rm -rf .venv .uv dbt_project/target dbt_project/logs

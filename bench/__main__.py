@@ -62,6 +62,9 @@ def generate(rows: int, folder: Path, seed: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     command = [PYTHON, "-m", "simulator", "generate", "--rows", str(rows)]
     command += ["--out", str(folder), "--seed", str(seed)]
+    # RFC 4180 parts only: DuckDB's reader, the baseline, cannot read the backslash dialect
+    # (its escape works only inside quotes), so those parts would have no baseline to compare
+    command += ["--dialects", "rfc4180,rfc4180-quoted"]
     print(f"  generating {rows:,} rows into {folder} ...", flush=True)
     print("  " + run(command, environment(folder / "unused.duckdb"), REPO_ROOT).stdout.strip())
     marker.write_text(str(rows))

@@ -40,7 +40,7 @@ def load(folder: str, database: str) -> int:
         con.execute(f"create table usage ({definitions}, usage_row_id varchar primary key)")
         con.execute(
             f"insert or replace into usage select {names}, {key} from read_csv("
-            f"'{folder}/**/*.csv.gz', header = true, nullstr = '\\N', escape = '', "
+            f"'{folder}/**/*.csv.gz', header = true, nullstr = '\\N', quote = '\"', escape = '\"', "
             f"columns = {{{columns}}}, timestampformat = '%Y-%m-%d %H:%M:%S.%g')"
         )
         return int(con.sql("select count(*) from usage").fetchall()[0][0])

@@ -34,6 +34,7 @@ RAW_DATASET = "circleci_raw"
 USAGE_TABLE = "usage_job_runs"
 WINDOWS_TABLE = "export_windows"
 FILES_TABLE = "loaded_files"
+REJECTED_TABLE = "rejected_rows"
 DEFAULT_DB_PATH = "data/circleci_costs.duckdb"
 DB_PATH_ENV = "CIRCLECI_COSTS_DB"
 

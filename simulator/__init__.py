@@ -24,7 +24,10 @@ window has `download_urls: null`. Parts are gzip CSV files behind pre-signed URL
 (`/objects/<export>/<part>.csv.gz?X-Expires=..&X-Signature=..`) that need no token, expire
 after `url_ttl_seconds` (403 with an S3-style XML body, "Request has expired") and are signed
 afresh on every GET. Tokens come in a `Circle-Token` header or as the HTTP Basic user name;
-a `circle-token` query parameter is refused (401) like CircleCI does.
+a `circle-token` query parameter is refused (401) like CircleCI does. The parts of an export
+take both CSV dialects in turn, some pushed branch names are odd (commas, quotes, emoji, CJK),
+and `damaged_rows=True` gives each export's first part a row with a field too many (see
+`dialects`).
 
 Refusals: 400 for a bad body (unknown field, missing or malformed start/end, end before start,
 a window over 31 days, start older than the history limit, start or end in the future, bad

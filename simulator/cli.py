@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from simulator.config import SimulatorConfig
+from simulator.dialects import DIALECTS
 from simulator.export_files import parts_for_window, write_parts
 from simulator.generator import UsageGenerator
 from simulator.server import Simulator
@@ -46,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=400, help="days of history")
     gen.add_argument("--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     gen.add_argument("--window-days", type=int, default=31, help="days per export")
+    gen.add_argument(
+        "--dialects",
+        default=",".join(DIALECTS),
+        help=f"CSV dialects the parts take in turn, comma-separated (default {','.join(DIALECTS)})",
+    )
 
     truth = sub.add_parser("ground-truth", help="write the labelled incidents as CSV")
     truth.add_argument("--out", type=Path, required=True)
@@ -112,6 +118,10 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"unknown organization: {exc.args[0]}", file=sys.stderr)
         return 2
     ids = [o.id for o in orgs]
+    dialects = [d.strip() for d in args.dialects.split(",") if d.strip()]
+    if not dialects or set(dialects) - set(DIALECTS):
+        print(f"--dialects: choose from {', '.join(DIALECTS)}", file=sys.stderr)
+        return 2
     scale = UsageGenerator.scale_for_rows(
         args.rows, seed=args.seed, end_date=args.end_date, days=args.days, org_ids=ids
     )
@@ -127,7 +137,9 @@ def _generate(args: argparse.Namespace) -> int:
             table = gen.table([org.id], start, end)
             days = (window_end - window_start).days + 1
             prefix = f"usage_{org.name}_{window_start:%Y%m%d}_{window_end:%Y%m%d}"
-            parts = write_parts(table, args.out, parts_for_window(days), prefix=prefix)
+            parts = write_parts(
+                table, args.out, parts_for_window(days), prefix=prefix, dialects=dialects
+            )
             files += len(parts)
             rows += table.num_rows
             size += sum(p.bytes for p in parts)

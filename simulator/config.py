@@ -82,6 +82,8 @@ class SimulatorConfig:
         parts_per_day: parts per day of export window (see `export_files.parts_for_window`).
         min_parts: fewest parts of a non-empty export.
         max_parts: most parts of an export.
+        damaged_rows: give the last row of each export's first part one field too many.
+        repeated_rows: write the last row of each export's first part twice.
         host: interface to bind (loopback).
         port: TCP port; 0 picks a free one.
         work_dir: where export files are written; default a temporary folder.
@@ -108,6 +110,8 @@ class SimulatorConfig:
     parts_per_day: float = 0.85
     min_parts: int = 2
     max_parts: int = 32
+    damaged_rows: bool = False
+    repeated_rows: bool = False
     host: str = "127.0.0.1"
     port: int = 0
     work_dir: str | None = None

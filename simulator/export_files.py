@@ -3,7 +3,8 @@ r"""Write usage tables as CircleCI writes export files: gzip CSV parts, each wit
 Format, as in real exports: UPPERCASE headers in `EXPORT_COLUMNS` order (JOB_RUN_NUMBER before
 JOB_ID), NULL as the literal `\N`, booleans `true`/`false`, timestamps
 `YYYY-MM-DD HH:MM:SS.fff` in UTC without a zone, dates `YYYY-MM-DD`, credits as plain decimals
-without trailing zeros (`61`, `19.738`). numpy renders timestamps and decimals, DuckDB writes
+without trailing zeros (`61`, `19.738`), the parts of one export in both CSV dialects (see
+`dialects`). numpy renders timestamps and decimals, DuckDB writes
 the CSV, zlib compresses it, parts in parallel: no Python code runs per row.
 """
 
@@ -22,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from loader.schema import EXPORT_COLUMNS
+from simulator.dialects import DIALECTS, copy_options, dialect_of_part, prepare
 from simulator.text_columns import format_decimals, format_timestamps
 
 NULL_TEXT = "\\N"
@@ -124,6 +126,7 @@ def write_parts(
     shuffle_seed: int | None = None,
     drop_columns: Sequence[str] = (),
     threads: int = 2,
+    dialects: Sequence[str] = DIALECTS,
 ) -> list[PartFile]:
     """Write a table as gzip CSV parts named `<prefix>_<k>.csv.gz`.
 
@@ -136,6 +139,7 @@ def write_parts(
         shuffle_seed: write the columns in an order shuffled with this seed (tests).
         drop_columns: leave these columns out (tests).
         threads: parts written at the same time.
+        dialects: CSV dialects the parts take in turn (see `dialects.DIALECTS`).
 
     Returns:
         The written parts in order.
@@ -156,12 +160,13 @@ def write_parts(
         path = out / f"{prefix}_{index:0{width}d}.csv.gz"
         cursor = connection.cursor()
         try:
-            cursor.register("part_rows", prepared.slice(offset, length))
+            dialect = dialect_of_part(index, dialects)
+            cursor.register("part_rows", prepare(prepared.slice(offset, length), dialect))
             plain = path.with_suffix("")  # part_0000.csv, removed once compressed
             target = str(plain).replace("'", "''")
             cursor.execute(
                 f"COPY (SELECT {select} FROM part_rows) TO '{target}' "
-                f"(FORMAT csv, HEADER true, NULLSTR '{NULL_TEXT}')"
+                f"({copy_options(dialect, NULL_TEXT)})"
             )
             # zlib at level 3 is about twice as fast as DuckDB's gzip; mtime 0 keeps the bytes
             # of a part reproducible.

@@ -14,6 +14,7 @@ from typing import Literal
 import pyarrow as pa
 
 from simulator.config import SimulatorConfig
+from simulator.dialects import damage_last_row, repeat_last_row
 from simulator.export_files import PartFile, parts_for_window, write_parts
 from simulator.generator import EXPORT_SCHEMA, UsageGenerator
 
@@ -141,4 +142,9 @@ class ExportStore:
         days = (job.end - job.start).total_seconds() / 86_400
         cfg = self._config
         parts = parts_for_window(days, cfg.parts_per_day, cfg.min_parts, cfg.max_parts)
-        return write_parts(table, self._root / job.id, parts, prefix="part")
+        written = write_parts(table, self._root / job.id, parts, prefix="part")
+        if cfg.repeated_rows:
+            repeat_last_row(written[0].path)
+        if cfg.damaged_rows:
+            damage_last_row(written[0].path)
+        return written

@@ -42,6 +42,7 @@ from simulator.catalog import (
     UNREGISTERED_BRANCH_PREFIX,
     OrgSpec,
 )
+from simulator.dialects import ODD_BRANCHES, odd_branch_index
 from simulator.histories import World
 from simulator.ids import random_uuid_bytes, stable_uuid, uuid_text_to_arrow
 from simulator.incidents import (
@@ -51,6 +52,7 @@ from simulator.incidents import (
     place_incidents,
     write_ground_truth_csv,
 )
+from simulator.rightsizing import job_need, utilisation
 
 EXPORT_SCHEMA = pa.schema(list(EXPORT_COLUMNS.items()))
 
@@ -80,7 +82,6 @@ _TIMEOUT_RATE = 0.002
 _NO_STAGE = 1_000
 # Mean wait in the queue by executor, in seconds.
 _QUEUE_SECONDS = {"docker": 4.0, "machine": 18.0, "macos": 45.0, "windows": 30.0}
-_UTILIZATION_MIN_SECONDS = 15  # utilization is sampled every 15 s: shorter jobs have none
 _BATCH_ROWS = 200_000
 _TEMPLATE_FIELDS: tuple[str, ...] = (
     "name", "stage", "rc", "par", "median", "fail", "dlc", "storage", "network", "ipr", "cpu",
@@ -148,8 +149,10 @@ class _OrgModel:
                 wt_start.append(len(jt["name"]))
                 wt_count.append(len(wf.jobs))
                 for job in wf.jobs:
-                    # A stable per-template utilization level, so a job looks like itself.
-                    level = int(stable_uuid(spec.id, project.name, wf.name, job.name)[:4], 16)
+                    # The job's true peak vCPUs and GiB: its utilisation follows from them.
+                    need = job_need(
+                        spec.id, project.name, wf.name, job.name, job.executor, job.resource_class
+                    )
                     jt["name"].append(strings.job(job.name))
                     jt["stage"].append(job.stage)
                     jt["rc"].append(RESOURCE_CLASS_INDEX[(job.executor, job.resource_class)])
@@ -160,8 +163,8 @@ class _OrgModel:
                     jt["storage"].append(job.storage_gb)
                     jt["network"].append(job.network_gb)
                     jt["ipr"].append(job.ipranges_gb)
-                    jt["cpu"].append(20 + level % 60)
-                    jt["ram"].append(15 + (level // 60) % 55)
+                    jt["cpu"].append(need.vcpus)
+                    jt["ram"].append(need.ram_gib)
                     jt["queue"].append(_QUEUE_SECONDS[job.executor] * 1000)
         self.wt_project = np.array(wt_project, dtype=np.int64)
         self.wt_name = np.array(wt_name, dtype=np.int32)
@@ -265,7 +268,7 @@ class _Strings:
     def __init__(self) -> None:
         self._workflows: dict[str, int] = {}
         self._jobs: dict[str, int] = {}
-        self.branches = pa.array(["main", *FEATURE_BRANCH_TOPICS])
+        self.branches = pa.array(["main", *FEATURE_BRANCH_TOPICS, *ODD_BRANCHES])
         self.branch_unregistered = np.array(
             [False] + [b.startswith(UNREGISTERED_BRANCH_PREFIX) for b in FEATURE_BRANCH_TOPICS]
         )
@@ -792,13 +795,7 @@ class UsageGenerator:
         project = pipe_project[row_pipe]
 
         # 5. Utilization (none under 15 s) and credits.
-        util = np.empty((n, 4))
-        util[:, 0] = np.clip(model.jt_cpu[row_jt] + rng.normal(0, 6, n), 1, 98)
-        util[:, 1] = np.minimum(util[:, 0] + rng.uniform(4, 35, n), 100)
-        util[:, 2] = np.clip(model.jt_ram[row_jt] + rng.normal(0, 4, n), 1, 97)
-        util[:, 3] = np.minimum(util[:, 2] + rng.uniform(2, 20, n), 100)
-        util = np.round(util, 2)
-        util[seconds < _UTILIZATION_MIN_SECONDS] = np.nan
+        util = utilisation(model.jt_cpu[row_jt], model.jt_ram[row_jt], rc, seconds, rng)
         compute = (seconds * self._strings.rc_rate[rc] * par + 59) // 60
         ran = status != 3  # an infrastructure failure does not use the cache or the network
         dlc = np.where(model.jt_dlc[row_jt] & ran, DLC_CREDITS_PER_JOB, 0).astype(np.int64)
@@ -998,6 +995,7 @@ class UsageGenerator:
             return np.concatenate([getattr(f, attr) for f in frames])
 
         org_idx = np.concatenate([np.full(len(f.project), f.org) for f in frames])
+        n_branches = len(s.branches) - len(ODD_BRANCHES)
         models = self._models
         # Per-row project index into the concatenation of every org's project tables.
         p_offset = np.cumsum([0] + [len(m.spec.projects) for m in models])
@@ -1031,7 +1029,7 @@ class UsageGenerator:
             _ts(last_build[project], already_us=True),
             pa.array(np.full(n, "github", dtype=object), pa.string()),
             pc.take(vcs_urls, project),
-            pc.take(s.branches, cat("branch")),
+            pc.take(s.branches, odd_branch_index(cat("branch"), cat("pipe_number"), n_branches)),
             uuid_text_to_arrow(cat("pipe_uuid")),
             _ts(cat("pipe_created")),
             pa.array(cat("pipe_number")),

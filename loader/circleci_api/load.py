@@ -19,7 +19,8 @@ from loader.errors import ConfigurationError
 from loader.source import usage_export
 from loader.source.ledger import WindowRecord, read_ledger
 from loader.source.pipeline import create_pipeline, finish_pending, run
-from loader.source.resources import ExportParts
+from loader.source.quarantine import clear_replaced
+from loader.source.resources import ExportParts, RowCount
 from loader.states import COMPLETED, CREATED, EXPORTING, FAILED, PLANNED, SKIPPED, WAITING
 from loader.windows import plan_windows
 
@@ -39,6 +40,7 @@ class LoadSummary:
     seconds: float
     posts: int
     gets: int
+    rejected: int = 0
 
     @property
     def failed(self) -> list[WindowTask]:
@@ -148,10 +150,18 @@ def load_from_api(
         records = [_record(t, CREATED, source) for t in created]
         run(pipeline, usage_export(windows=records))
 
+    rejected: list[int] = []
+
     def on_ready(task: WindowTask, parts: list[Path]) -> int:
         record = _record(task, COMPLETED, source)
         record.loaded_at = datetime.fromtimestamp(clock(), UTC)
-        run(pipeline, usage_export(exports=[ExportParts(parts, record)]))
+        export = ExportParts(parts, record)
+        started = datetime.now(UTC)
+        count = RowCount()
+        run(pipeline, usage_export(exports=[export], count=count))
+        rejected.append(count.rejected)
+        # the window is loaded again: what earlier exports of its days set aside goes
+        clear_replaced(pipeline, [export.source()], started)
         task.rows, task.parts = record.rows or 0, len(parts)
         log.info("Loaded %s: %d part(s), %s rows", task.describe(), len(parts), f"{task.rows:,}")
         return task.rows
@@ -203,6 +213,7 @@ def load_from_api(
         seconds=time.monotonic() - started,
         posts=client.requests_sent.get("POST", 0),
         gets=client.requests_sent.get("GET", 0),
+        rejected=sum(rejected),
     )
 
 

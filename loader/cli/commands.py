@@ -12,6 +12,7 @@ from loader.cli.report import report
 from loader.source.files_load import load_files
 from loader.source.ledger import read_ledger
 from loader.source.pipeline import create_pipeline, database_path
+from loader.source.quarantine import count_rejected
 from loader.states import COMPLETED, FAILED
 from loader.windows import merge
 
@@ -34,6 +35,11 @@ def files_command(args: argparse.Namespace) -> int:
         f"Loaded {summary.files} file(s), {summary.rows:,} rows, into {db} "
         f"in {summary.seconds:.1f} s{skipped}."
     )
+    if summary.rejected:
+        print(
+            f"{summary.rejected:,} row(s) could not be loaded and were set aside in "
+            "circleci_raw.rejected_rows (python -m loader status lists them)."
+        )
     return 0
 
 
@@ -57,6 +63,12 @@ def status_command(args: argparse.Namespace) -> int:
         print(f"{org_id}: {spans}; {rows:,} rows exported")
         for record in failed:
             print(f"  failed {record.window.label()}: {record.error_reason}")
+    rejected = count_rejected(create_pipeline(db))
+    if rejected:
+        total = sum(count for _, count, _ in rejected)
+        print(f"{total:,} row(s) set aside in circleci_raw.rejected_rows, not loaded:")
+        for source, count, reason in rejected:
+            print(f"  {source}: {count:,} row(s), e.g. {reason}")
     return 0
 
 

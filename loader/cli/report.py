@@ -17,6 +17,11 @@ def report(summary: LoadSummary, db: object) -> int:
         f"in {summary.seconds:.0f} s ({summary.posts} export(s) created, {summary.gets} "
         "status request(s))."
     )
+    if summary.rejected:
+        print(
+            f"{summary.rejected:,} row(s) could not be loaded and were set aside in "
+            "circleci_raw.rejected_rows (python -m loader status lists them)."
+        )
     for task in summary.outcome.with_state(SKIPPED):
         print(f"  skipped {task.describe()}: {task.error}")
     if summary.remaining:

@@ -20,6 +20,8 @@ COST_BY_ORG_AND_MONTH = ANALYSES / "cost_by_org_and_month.sql"
 ACTIVE_ANOMALIES = ANALYSES / "active_anomalies.sql"
 BUDGETS_AT_RISK = ANALYSES / "budgets_at_risk.sql"
 TEAM_CHARGEBACK = ANALYSES / "team_chargeback.sql"
+TOP_RIGHTSIZING = ANALYSES / "top_rightsizing.sql"
+WASTE_BY_TEAM = ANALYSES / "waste_by_team.sql"
 NOT_THE_INVOICE = (
     "Figures come from CircleCI's usage export, which is not the invoice: totals differ "
     "slightly from the Plans page."
@@ -142,6 +144,15 @@ def print_summary(db: Path) -> None:
             _show_anomalies(con)
         if _exists(con, "marts", "budget_status_monthly"):
             _show_budgets(con)
+        if _exists(con, "marts", "rightsizing_recommendations"):
+            _show(
+                con,
+                "Right-sizing: the moves that save the most (marts.rightsizing_recommendations, "
+                "last complete days; compute cost, same run time):",
+                TOP_RIGHTSIZING.read_text(),
+            )
+        if _exists(con, "marts", "waste_monthly"):
+            _show(con, "Waste by team (marts.waste_monthly):", WASTE_BY_TEAM.read_text())
     print(f"\n{NOT_THE_INVOICE}")
 
 

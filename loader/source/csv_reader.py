@@ -16,9 +16,12 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -31,6 +34,8 @@ from loader.schema import (
     UNSTABLE_COLUMNS,
     raw_name,
 )
+from loader.source.csv_dialect import Rfc4180Stream
+from loader.source.csv_rescue import Rejection, render_row, rescue_rows
 
 NULL_VALUES = ["\\N", ""]
 TRUE_VALUES = ["true", "TRUE", "True", "Y"]
@@ -158,24 +163,35 @@ def check_header(path: Path) -> list[str]:
 
 
 def read_export_file(
-    path: Path, row_ids: RowIdAssigner | None = None, block_size: int = BLOCK_SIZE
+    path: Path,
+    row_ids: RowIdAssigner | None = None,
+    block_size: int = BLOCK_SIZE,
+    rejected: list[Rejection] | None = None,
+    job_ids: set[str] | None = None,
 ) -> Iterator[pa.Table]:
     """Stream one export file as Arrow tables in the raw table's layout.
+
+    Both CSV dialects are read (see `csv_dialect`). A row that cannot be read (a wrong number
+    of fields, a value not of its column's type) or that repeats a `JOB_ID` already seen in
+    `job_ids` is not loaded: it is appended to `rejected` and the rest of the file is read.
 
     Args:
         path: A `.csv` or `.csv.gz` export part with its header row.
         row_ids: The export's row-id assigner; a fresh one when the file stands alone.
         block_size: Bytes parsed per block (bounds memory).
+        rejected: Receives the rows set aside; without it, a damaged row is an error.
+        job_ids: The `JOB_ID`s already read in the same export; updated.
 
     Yields:
         Tables with the contract's columns (snake_case, typed, timestamps in UTC) in contract
         order, then any columns the contract does not know (as text), then `usage_row_id`.
 
     Raises:
-        FileFormatError: A required column is missing, a value cannot be read as its type,
-            or the file is damaged (for example a truncated gzip).
+        FileFormatError: A required column is missing, the file is damaged (for example a
+            truncated gzip), or a row cannot be read and `rejected` is not given.
     """
     row_ids = row_ids or RowIdAssigner()
+    job_ids = job_ids if job_ids is not None else set()
     header = check_header(path)
     present = {h.strip().upper(): h for h in header}
     extras = [h for h in header if h.strip().upper() not in EXPORT_COLUMNS]
@@ -189,17 +205,125 @@ def read_export_file(
         false_values=FALSE_VALUES,
     )
     read = pacsv.ReadOptions(block_size=block_size, use_threads=True)
-    # No escape character: CircleCI writes NULL as a literal backslash-N.
-    parse = pacsv.ParseOptions(escape_char=False, newlines_in_values=False)
+    # Arrow always reads RFC 4180: backslash-escaped parts are rewritten on the way in, and
+    # line breaks inside quoted values keep Arrow's chunker in step however large the part.
+    parse = pacsv.ParseOptions(escape_char=False, newlines_in_values=True)
+    rows_read = 0
     try:
         with _open(path) as stream:
-            reader = pacsv.open_csv(
-                stream, read_options=read, parse_options=parse, convert_options=convert
-            )
-            for batch in reader:
-                yield _to_raw_layout(batch, present, extras, row_ids)
+            reader: pacsv.CSVStreamingReader | None = None
+            try:
+                reader = pacsv.open_csv(
+                    Rfc4180Stream(stream),
+                    read_options=read,
+                    parse_options=parse,
+                    convert_options=convert,
+                )
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        return
+                    first_row = rows_read + 2
+                    rows_read += batch.num_rows
+                    table = _checked(
+                        batch, present, extras, row_ids, job_ids, first_row.__add__, rejected
+                    )
+                    if table is not None:
+                        yield table
+            except pa.ArrowInvalid:
+                # a row Arrow cannot read: the rest of the file is read row by row below
+                if rejected is None:
+                    raise
+            finally:
+                if reader is not None:
+                    reader.close()  # stops Arrow's read-ahead before the file closes
+        assert rejected is not None
+
+        def reopen() -> Rfc4180Stream:
+            return Rfc4180Stream(_open(path))
+
+        rescued = rescue_rows(
+            reopen, column_types, header, NULL_VALUES, TRUE_VALUES, FALSE_VALUES, rows_read
+        )
+        for batch_or_none, numbers, rows_set_aside in rescued:
+            rejected.extend(rows_set_aside)
+            if batch_or_none is not None:
+                table = _checked(
+                    batch_or_none, present, extras, row_ids, job_ids, numbers.__getitem__, rejected
+                )
+                if table is not None:
+                    yield table
     except (pa.ArrowInvalid, OSError, EOFError) as error:
         raise FileFormatError(_describe(path, header, error)) from None
+
+
+def _checked(
+    batch: pa.RecordBatch,
+    present: dict[str, str],
+    extras: list[str],
+    row_ids: RowIdAssigner,
+    job_ids: set[str],
+    row_number: Callable[[int], int],
+    rejected: list[Rejection] | None,
+) -> pa.Table | None:
+    """The batch in the raw layout, without rows whose `JOB_ID` was already read."""
+    repeated = _repeated_jobs(batch.column(present["JOB_ID"]), job_ids)
+    if repeated:
+        if rejected is None:
+            job = batch.column(present["JOB_ID"])[repeated[0]].as_py()
+            raise FileFormatError(f"JOB_ID {job} appears twice in one export.")
+        for index in repeated:
+            job = batch.column(present["JOB_ID"])[index].as_py()
+            rejected.append(
+                Rejection(
+                    row_number(index),
+                    _row_text(batch.slice(index, 1)),
+                    f"JOB_ID {job} appears again in the same export; the first row is loaded "
+                    "and this one set aside, so its credits are not counted twice",
+                )
+            )
+        keep = np.ones(batch.num_rows, dtype=bool)
+        keep[repeated] = False
+        batch = batch.filter(pa.array(keep))
+        if not batch.num_rows:
+            return None
+    return _to_raw_layout(batch, present, extras, row_ids)
+
+
+def _repeated_jobs(job_id: pa.Array, seen: set[str]) -> list[int]:
+    """Indexes of job ids already in `seen` (or earlier in the array); adds the new ones."""
+    ids = job_id.to_pylist()
+    present = [i for i in ids if i is not None]
+    fresh = set(present)
+    if len(fresh) == len(present) and seen.isdisjoint(fresh):
+        seen |= fresh
+        return []
+    repeated = []
+    for index, value in enumerate(ids):
+        if value is None:
+            continue
+        if value in seen:
+            repeated.append(index)
+        seen.add(value)
+    return repeated
+
+
+def _row_text(row: pa.RecordBatch) -> str:
+    r"""A typed row as export text again (credits without trailing zeros, NULL as `\N`)."""
+    return render_row([_as_text(v) for v in row.to_pylist()[0].values()])
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return str(value)
 
 
 def _to_raw_layout(

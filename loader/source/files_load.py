@@ -15,6 +15,7 @@ from loader.source import usage_export
 from loader.source.csv_reader import RowIdAssigner, check_header, find_export_files
 from loader.source.ledger import read_loaded_files
 from loader.source.pipeline import create_pipeline, finish_pending, run
+from loader.source.quarantine import clear_replaced
 from loader.source.resources import ExportParts, RowCount
 
 log = logging.getLogger("loader")
@@ -28,6 +29,7 @@ class FilesSummary:
     rows: int
     seconds: float
     skipped: int = 0
+    rejected: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -78,12 +80,16 @@ def load_files(
     log.info("Loading %d file(s) into %s in %d batch(es)", len(todo), db_path, len(batches))
     count = RowCount(total_files=len(todo))
     for batch in batches:
+        done = len(count.sources)
         run(pipeline, usage_export(exports=batch, count=count))
+        # these files are loaded again: what they set aside before goes
+        clear_replaced(pipeline, count.sources[done:], count.started_at)
     return FilesSummary(
         files=count.files,
         rows=count.rows,
         seconds=time.monotonic() - started,
         skipped=len(files) - len(todo),
+        rejected=count.rejected,
     )
 
 

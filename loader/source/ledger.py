@@ -116,6 +116,11 @@ def loaded_org_ids(pipeline: dlt.Pipeline) -> set[str]:
     return {str(r[0]) for r in rows if r[0] is not None}
 
 
+def query(pipeline: dlt.Pipeline, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql` on the raw dataset; none when its table does not exist yet."""
+    return _query(pipeline, sql)
+
+
 def _query(pipeline: dlt.Pipeline, sql: str) -> list[tuple[Any, ...]]:
     from dlt.destinations.exceptions import DatabaseUndefinedRelation
 

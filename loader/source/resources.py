@@ -15,9 +15,12 @@ from dlt.common.schema.typing import TDeleteInsertStrategyDict
 from dlt.extract.resource import DltResource
 
 from loader.schema import ROW_ID_COLUMN
-from loader.settings import FILES_TABLE, USAGE_TABLE, WINDOWS_TABLE
+from loader.settings import FILES_TABLE, REJECTED_TABLE, USAGE_TABLE, WINDOWS_TABLE
 from loader.source.csv_reader import RowIdAssigner, read_export_file
+from loader.source.csv_rescue import Rejection
 from loader.source.ledger import FileRecord, WindowRecord, files_to_arrow, to_arrow
+from loader.source.quarantine import RejectedRow, SourceKey
+from loader.source.quarantine import to_arrow as rejected_to_arrow
 
 log = logging.getLogger("loader")
 
@@ -32,6 +35,9 @@ class RowCount:
     rows: int = 0
     files: int = 0
     total_files: int | None = None
+    rejected: int = 0
+    sources: list[SourceKey] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def file_done(self, path: Path) -> None:
         """Count a finished file and report progress."""
@@ -96,6 +102,18 @@ class ExportParts:
     row_ids: RowIdAssigner = field(default_factory=RowIdAssigner)
     file_hashes: Mapping[Path, str] = field(default_factory=dict)
 
+    def source(self, path: Path | None = None) -> SourceKey:
+        """Where rows of `path` set aside come from: the file, or the export window."""
+        if self.record is None:
+            return SourceKey(str(path))
+        record = self.record
+        return SourceKey(
+            f"{record.org_id} {record.window.label()}",
+            record.org_id,
+            record.window_start,
+            record.window_end,
+        )
+
 
 def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None) -> DltResource:
     """Usage rows of export files, merged on `usage_row_id`.
@@ -118,18 +136,61 @@ def usage_job_runs(exports: Sequence[ExportParts], count: RowCount | None = None
     file_hints = dlt.mark.make_hints(
         table_name=FILES_TABLE, write_disposition="merge", primary_key="file_sha256"
     )
+    rejected_hints = dlt.mark.make_hints(
+        table_name=REJECTED_TABLE, write_disposition="append", primary_key=[]
+    )
 
     def rows() -> Iterator[Any]:
         first_occurrence = FirstOccurrence()
         for export in exports:
             rows_in_export = 0
             files_read: list[FileRecord] = []
+            # a JOB_ID is read once per export: per window on the API path; per file on the
+            # files path, where a folder can hold overlapping exports that repeat a job run
+            export_jobs: set[str] = set()
             for path in export.files:
                 rows_in_file = 0
-                for table in read_export_file(path, export.row_ids):
+                rejected: list[Rejection] = []
+                jobs = export_jobs if export.record is not None else set()
+                for table in read_export_file(
+                    path, export.row_ids, rejected=rejected, job_ids=jobs
+                ):
                     rows_in_file += table.num_rows
+                    table = first_occurrence(table)
                     tally.rows += table.num_rows
-                    yield first_occurrence(table)
+                    yield table
+                source = export.source(path)
+                tally.sources.append(source)
+                if rejected:
+                    tally.rejected += len(rejected)
+                    log.warning(
+                        "%s: %d row(s) could not be loaded and were set aside in "
+                        "circleci_raw.rejected_rows (first: row %d, %s)",
+                        source.source if export.record is None else f"{source.source}, {path.name}",
+                        len(rejected),
+                        rejected[0].line_number,
+                        rejected[0].reason,
+                    )
+                    yield dlt.mark.with_hints(
+                        rejected_to_arrow(
+                            [
+                                RejectedRow(
+                                    source.source,
+                                    source.org_id,
+                                    source.window_start,
+                                    source.window_end,
+                                    path.name,
+                                    r.line_number,
+                                    r.raw_text,
+                                    r.reason,
+                                    tally.started_at,
+                                )
+                                for r in rejected
+                            ]
+                        ),
+                        rejected_hints,
+                        create_table_variant=True,
+                    )
                 tally.file_done(path)
                 rows_in_export += rows_in_file
                 if path in export.file_hashes:

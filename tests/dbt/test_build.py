@@ -269,6 +269,8 @@ def test_every_mart_column_is_documented_and_money_has_a_currency(build: Build) 
         "agg_monthly_costs",
         "fct_team_costs_daily",
         "team_chargeback_monthly",
+        "rightsizing_recommendations",
+        "waste_monthly",
     ):
         node = manifest["nodes"][f"model.circleci_costs.{name}"]
         assert "one row per" in node["description"].lower(), name

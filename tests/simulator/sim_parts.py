@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 
@@ -9,11 +10,12 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from loader.schema import EXPORT_COLUMNS
+from loader.source.csv_dialect import Rfc4180Stream
 
 
 def parse_part(data: bytes) -> pa.Table:
-    """Parse a gzip CSV part the way the loader should: by name, \\N as NULL, no escapes."""
-    text = gzip.decompress(data)
+    """Parse a gzip CSV part the way the loader should: by name, \\N as NULL, either dialect."""
+    text = Rfc4180Stream(pa.BufferReader(gzip.decompress(data))).read()
     types = {
         name: pa.timestamp("ms") if pa.types.is_timestamp(typ) else typ
         for name, typ in EXPORT_COLUMNS.items()
@@ -21,6 +23,7 @@ def parse_part(data: bytes) -> pa.Table:
     }
     return pcsv.read_csv(
         io.BytesIO(text),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(
             column_types=types,
             null_values=["\\N"],
@@ -32,4 +35,6 @@ def parse_part(data: bytes) -> pa.Table:
 
 
 def header_of(data: bytes) -> list[str]:
-    return gzip.decompress(data).split(b"\n", 1)[0].decode().split(",")
+    """The header row of a gzip CSV part (quoted or not)."""
+    first = gzip.decompress(data).split(b"\n", 1)[0].decode()
+    return next(csv.reader([first]))

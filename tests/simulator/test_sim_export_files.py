@@ -9,7 +9,9 @@ import pyarrow.compute as pc
 import pytest
 
 from loader.schema import EXPORT_COLUMNS
+from loader.source.csv_dialect import split_backslash_fields
 from simulator import UsageGenerator, parts_for_window, write_parts
+from simulator.dialects import BACKSLASH, DIALECTS, ODD_BRANCHES
 from simulator.export_files import split_rows
 from tests.simulator.sim_parts import header_of, parse_part
 
@@ -23,7 +25,7 @@ def table() -> pa.Table:
 
 
 def test_parts_have_real_header_nulls_and_formats(table: pa.Table, tmp_path: Path) -> None:
-    parts = write_parts(table, tmp_path, 3)
+    parts = write_parts(table, tmp_path, 3, dialects=(BACKSLASH,))
     assert len(parts) == 3 and sum(p.rows for p in parts) == table.num_rows
     for part in parts:
         data = part.path.read_bytes()
@@ -35,7 +37,9 @@ def test_parts_have_real_header_nulls_and_formats(table: pa.Table, tmp_path: Pat
     seat_or_lease = next(line for line in lines[1:] if ",\\N," in line)
     assert ",\\N,\\N," in seat_or_lease
     job_line = next(line for line in lines[1:] if ",true," in line or ",false," in line)
-    fields = dict(zip(lines[0].split(","), job_line.split(","), strict=True))
+    values = split_backslash_fields(job_line.encode())
+    texts = ["\\N" if v is None else v.decode() for v in values]
+    fields = dict(zip(lines[0].split(","), texts, strict=True))
     assert len(fields["JOB_RUN_STARTED_AT"]) == 23 and fields["JOB_RUN_STARTED_AT"][19] == "."
     assert len(fields["JOB_RUN_DATE"]) == 10
     assert fields["IS_WORKFLOW_SUCCESSFUL"] in ("true", "false")
@@ -83,3 +87,19 @@ def test_splitting_rules() -> None:
 def test_empty_table_writes_nothing(tmp_path: Path) -> None:
     empty = pa.schema(list(EXPORT_COLUMNS.items())).empty_table()
     assert write_parts(empty, tmp_path, 4) == []
+
+
+def test_parts_mix_the_dialects_and_keep_odd_branch_names(table: pa.Table, tmp_path: Path) -> None:
+    odd = pc.is_in(table["VCS_BRANCH"], pa.array(ODD_BRANCHES))
+    assert pc.sum(odd).as_py() > 0  # the generator pushes odd branch names by default
+    parts = write_parts(table, tmp_path, 6)
+    starts = [gzip.decompress(p.path.read_bytes())[:1] for p in parts]
+    assert starts.count(b'"') == 2  # one dialect in three quotes every field, the header too
+    (escaped,) = write_parts(table.filter(odd), tmp_path / "odd", 1, dialects=(BACKSLASH,))
+    text = gzip.decompress(escaped.path.read_bytes()).decode()
+    for branch in set(table.filter(odd)["VCS_BRANCH"].to_pylist()):
+        assert "," + branch.replace(",", "\\,") + "," in text  # quotes stay as they are
+    assert len(DIALECTS) == 3
+    back = pa.concat_tables([parse_part(p.path.read_bytes()) for p in parts])
+    assert back["VCS_BRANCH"].to_pylist() == table["VCS_BRANCH"].to_pylist()
+    assert back["JOB_ID"].to_pylist() == table["JOB_ID"].to_pylist()
