@@ -137,25 +137,34 @@ residuals as (
 
 learnt as (
 
-    -- what the weeks before the day say, working days only (rows are contiguous days)
+    -- what the weeks before the day say, working days only (rows are contiguous days): how
+    -- far days depart from their baselines, learnt from the weeks before the last one
     select
         scope_key,
         usage_date,
         is_off_day,
-        median(abs(residual_credits)) filter (where not is_off_day) over previous_weeks
+        median(abs(residual_credits)) filter (where not is_off_day) over settled_weeks
             as residual_median_abs_credits,
         quantile_cont(residual_credits, {{ tail }}) filter (where not is_off_day)
-            over previous_weeks as residual_upper_credits,
+            over settled_weeks as residual_upper_credits,
         quantile_cont(residual_credits, {{ 1 - tail }}) filter (where not is_off_day)
-            over previous_weeks as residual_lower_credits,
+            over settled_weeks as residual_lower_credits,
         count(*) filter (where is_quiet and not is_off_day) over previous_weeks
             as quiet_days_before
 
     from residuals
-    window previous_weeks as (
-        partition by scope_key order by usage_date
-        rows between {{ 7 * weeks }} preceding and 1 preceding
-    )
+    window
+        previous_weeks as (
+            partition by scope_key order by usage_date
+            rows between {{ 7 * weeks }} preceding and 1 preceding
+        ),
+        -- the same length, a week earlier: a change (a step) does not widen the spread it is
+        -- judged by in its own first week, so it stays one episode until the baseline
+        -- has absorbed it
+        settled_weeks as (
+            partition by scope_key order by usage_date
+            rows between {{ 7 * weeks + 7 }} preceding and 8 preceding
+        )
 
 ),
 
