@@ -32,7 +32,7 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(BIN)/.installed ## install the locked environment into .venv
 
-demo: install ## load 13 months of simulated usage through the real HTTP path, build the marts, print a summary
+demo: install ## load a year of simulated usage through the real HTTP path, build the marts, print a summary
 	$(BIN)/python -m loader demo
 	CIRCLECI_COSTS_SEEDS=../data/demo_seeds $(DBT) $(DBT_BUILD) --quiet
 	$(BIN)/python -m loader.summary

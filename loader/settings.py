@@ -11,7 +11,13 @@ DEFAULT_API_URL = "https://circleci.com/api/v2"
 
 # Documented limits of the Usage Export API (see ../shared/reference).
 MAX_WINDOW_DAYS = 31
-BACKFILL_MONTHS = 13
+# How far back an export's start may reach: CircleCI's create handler refuses a start older
+# than now minus 366 days with a 400 (CircleCI-Labs/terraform-provider-circleci,
+# internal/circleci/usage_export.go: `UsageExportMaxAge = 366 * 24 * time.Hour`). The docs say
+# "13 months" in one place and "one year" in another; the handler's check is what counts.
+MAX_HISTORY_DAYS = 366
+# History the first run loads: as far as CircleCI allows.
+BACKFILL_DAYS = MAX_HISTORY_DAYS
 POSTS_PER_HOUR = 10
 GETS_PER_MINUTE = 10
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from loader.settings import MAX_WINDOW_DAYS
+from loader.settings import MAX_HISTORY_DAYS, MAX_WINDOW_DAYS
 
 
 @dataclass(frozen=True, order=True)
@@ -57,24 +57,14 @@ def ceil_day(moment: datetime) -> datetime:
     return floor if floor == moment else floor + timedelta(days=1)
 
 
-def months_before(moment: datetime, months: int) -> datetime:
-    """Return the same UTC time of day `months` calendar months before `moment`.
-
-    The day of the month is kept where it exists and clipped to the month's last day
-    otherwise (31 March minus one month is 28 or 29 February).
-    """
-    moment = moment.astimezone(UTC)
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    next_month = date(year + (month == 12), month % 12 + 1, 1)
-    last_day = (next_month - timedelta(days=1)).day
-    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+def backfill_start(now: datetime, days: int = MAX_HISTORY_DAYS) -> datetime:
+    """Return the first UTC midnight inside the last `days` days before `now`."""
+    return ceil_day(now.astimezone(UTC) - timedelta(days=days))
 
 
-def backfill_start(now: datetime, months: int) -> datetime:
-    """Return the first UTC midnight inside the last `months` months before `now`."""
-    return ceil_day(months_before(now, months))
+def oldest_allowed_start(now: datetime) -> datetime:
+    """The oldest UTC midnight CircleCI accepts as an export's start at `now` (366 days)."""
+    return backfill_start(now, MAX_HISTORY_DAYS)
 
 
 def split(span: Window, max_days: int = MAX_WINDOW_DAYS) -> list[Window]:
@@ -140,7 +130,7 @@ def plan_windows(
     start: datetime | None = None,
     end: datetime | None = None,
     since: datetime | None = None,
-    backfill_months: int,
+    backfill_days: int = MAX_HISTORY_DAYS,
     lag_days: int,
     max_days: int = MAX_WINDOW_DAYS,
 ) -> Plan:
@@ -153,31 +143,39 @@ def plan_windows(
             planned window), so a backfill stopped before its oldest windows is completed.
         start: Explicit start (`--start`), aligned down to a UTC midnight.
         end: Explicit end (`--end`), aligned up to a UTC midnight, then clamped to `now`.
-        backfill_months: History to load when nothing is loaded yet.
+        backfill_days: History to load when nothing is loaded yet (at most CircleCI's 366).
         lag_days: Trailing days re-exported on every refresh (CircleCI can still change them).
         max_days: The longest window CircleCI accepts.
 
     Returns:
         The plan. With explicit dates it covers exactly them. On a first run it is a backfill
-        of `backfill_months` up to the end of yesterday. Later it fills any gap left since
+        of `backfill_days` up to the end of yesterday. Later it fills any gap left since
         `since` or the first loaded day (an interrupted backfill, a failed window) and
         re-exports from the last complete day minus `lag_days` to the end of yesterday.
+        Nothing older than CircleCI accepts (366 days before `now`) is ever planned: such a
+        window could only be refused, and would cost a POST of the hourly budget.
     """
     now = now.astimezone(UTC)
     today = floor_day(now)
+    oldest = oldest_allowed_start(now)
     if start is not None or end is not None:
         span_end = min(ceil_day(end), now) if end is not None else today
-        span_start = floor_day(start) if start is not None else backfill_start(now, backfill_months)
+        span_start = floor_day(start) if start is not None else backfill_start(now, backfill_days)
+        reason = "requested range"
+        if span_start < oldest:
+            reason += f" from {oldest.date()} (CircleCI keeps {MAX_HISTORY_DAYS} days)"
+            span_start = oldest
         if span_start >= span_end:
-            return Plan([], False, "the requested range is empty or in the future")
-        return Plan(split(Window(span_start, span_end), max_days), False, "requested range")
+            return Plan([], False, "the requested range is empty, in the future or too old")
+        return Plan(split(Window(span_start, span_end), max_days), False, reason)
 
     if not loaded:
-        span = Window(backfill_start(now, backfill_months), today)
-        return Plan(split(span, max_days), True, f"first run: backfill {backfill_months} months")
+        span = Window(max(backfill_start(now, backfill_days), oldest), today)
+        return Plan(split(span, max_days), True, f"first run: backfill {backfill_days} days")
 
     covered = merge(loaded)
     first_loaded = min(covered[0].start, since) if since is not None else covered[0].start
+    first_loaded = max(first_loaded, oldest)
     last_complete = min(floor_day(max(w.end for w in covered)), today)
     tail_start = max(first_loaded, last_complete - timedelta(days=lag_days))
     wanted = subtract(Window(first_loaded, today), covered) if first_loaded < today else []

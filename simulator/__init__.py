@@ -30,11 +30,13 @@ and `damaged_rows=True` gives each export's first part a row with a field too ma
 `dialects`).
 
 Refusals: 400 for a bad body (unknown field, missing or malformed start/end, end before start,
-a window over 31 days, start older than the history limit, start or end in the future, bad
-`shared_org_ids`), 401 bad token, 403 a member's (non-admin) token, 404 unknown organization or
-export, 429 over the per-organization limits (sliding windows: POST 10 an hour, GET 10 a
-minute; `Retry-After` optional). Checks run in the order: route, injected fault,
-authentication, organization, rate limit, body. Every request that passes the rate limiter
+start older than 366 days, start or end in the future, a window over 31 days, in CircleCI's
+order; "malformed request body" for a `shared_org_ids` entry or an organization id that is
+not a UUID), 401 bad token, 403 a member's (non-admin) token, 404 unknown organization (or one
+of `not_found_org_ids`) or export, 429 over the per-organization limits (sliding windows: POST
+10 an hour, GET 10 a minute; no `Retry-After` unless `retry_after=True`, as CircleCI sends
+none). Checks run in the order: route, injected fault, authentication, organization, rate
+limit, body. Every request that passes the rate limiter
 counts against it, even one then refused with 400; requests refused with 429 do not count.
 
 Make usage without a server::

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,9 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--posts-per-hour", type=int, default=10, help="0 = unlimited")
     serve.add_argument("--gets-per-minute", type=int, default=10, help="0 = unlimited")
-    serve.add_argument("--no-retry-after", action="store_true", help="send 429 without it")
+    serve.add_argument(
+        "--retry-after", action="store_true", help="send Retry-After with a 429 (CircleCI does not)"
+    )
     serve.add_argument("--url-ttl", type=float, default=36 * 3600, help="URL lifetime, seconds")
-    serve.add_argument("--history-days", type=int, default=None, help="instead of 13 months")
+    serve.add_argument(
+        "--history-days", type=int, default=366, help="oldest start accepted, in days (366)"
+    )
+    serve.add_argument(
+        "--not-found-org",
+        action="store_true",
+        help="list one more organization, which answers 404 (a token that cannot see it)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="one line per request")
 
     gen = sub.add_parser("generate", help="write export files (gzip CSV parts) to a folder")
@@ -89,17 +99,20 @@ def _serve(args: argparse.Namespace) -> int:
         processing_seconds=args.processing_delay,
         posts_per_hour=args.posts_per_hour or None,
         gets_per_minute=args.gets_per_minute or None,
-        retry_after=not args.no_retry_after,
+        retry_after=args.retry_after,
         url_ttl_seconds=args.url_ttl,
         history_days=args.history_days,
+        not_found_org_ids=(not_found_org_id(args.seed),) if args.not_found_org else (),
         log_requests=args.log_requests,
     )
     with Simulator(config) as sim:
         print(f"CIRCLECI_API_URL={sim.api_url}")
-        print(f"CIRCLECI_ORG_ID={','.join(sim.org_ids)}")
+        print(f"CIRCLECI_ORG_ID={','.join(sim.listed_org_ids)}")
         print(f"CIRCLECI_TOKEN={sim.admin_token}  # demo token of the simulator")
         for org in sim.organizations:
             print(f"  {org.name}: {org.id}")
+        for org_id in config.not_found_org_ids:
+            print(f"  (answers 404): {org_id}")
         print("Serving; Ctrl-C to stop.", flush=True)
         try:
             while True:
@@ -107,6 +120,18 @@ def _serve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def not_found_org_id(seed: int) -> str:
+    """The organization `serve --not-found-org` lists and answers 404 for (stable per seed).
+
+    Args:
+        seed: the simulator's seed.
+
+    Returns:
+        A UUID that is none of the simulated organizations.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"circleci-costs-simulator/not-found/{seed}"))
 
 
 def _generate(args: argparse.Namespace) -> int:

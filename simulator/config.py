@@ -70,14 +70,21 @@ class SimulatorConfig:
         admin_tokens: tokens of organization admins (accepted).
         member_tokens: valid tokens without admin rights (403).
         legacy_tokens: tokens made before 2023-06-23 (401 asking for a new token).
-        history_months: how far back `start` may go, in calendar months.
-        history_days: if set, overrides `history_months` (e.g. 365 for "one year").
+        history_days: how far back `start` may go, in days of 24 hours: CircleCI's create
+            handler refuses a start older than now minus 366 days
+            (CircleCI-Labs/terraform-provider-circleci, `UsageExportMaxAge = 366 * 24h`).
         max_window: longest allowed `end - start`.
         created_seconds: time an export stays `created`.
         processing_seconds: time it then stays `processing`.
         posts_per_hour: POST limit per organization (sliding hour); None = unlimited.
         gets_per_minute: GET limit per organization (sliding minute); None = unlimited.
-        retry_after: send a `Retry-After` header (seconds) with a 429.
+        retry_after: send a `Retry-After` header (seconds) with a 429. Off by default:
+            CircleCI's OpenAPI document declares no header on its 429 response, and a 429
+            reported from CircleCI's API came with the body `{}` and nothing to wait by
+            (kelvintaywl/terraform-provider-circleci#71).
+        not_found_org_ids: organizations the simulator lists (`listed_org_ids`, the `serve`
+            command's CIRCLECI_ORG_ID) but answers 404 for, like an organization the token's
+            user cannot see (faros-ai/airbyte-connectors#2186).
         url_ttl_seconds: lifetime of a pre-signed download URL.
         parts_per_day: parts per day of export window (see `export_files.parts_for_window`).
         min_parts: fewest parts of a non-empty export.
@@ -98,14 +105,14 @@ class SimulatorConfig:
     admin_tokens: tuple[str, ...] = (DEMO_ADMIN_TOKEN,)
     member_tokens: tuple[str, ...] = (DEMO_MEMBER_TOKEN,)
     legacy_tokens: tuple[str, ...] = (DEMO_LEGACY_TOKEN,)
-    history_months: int = 13
-    history_days: int | None = None
+    history_days: int = 366
     max_window: timedelta = timedelta(days=31)
     created_seconds: float = 0.0
     processing_seconds: float = 0.0
     posts_per_hour: int | None = 10
     gets_per_minute: int | None = 10
-    retry_after: bool = True
+    retry_after: bool = False
+    not_found_org_ids: tuple[str, ...] = ()
     url_ttl_seconds: float = 36 * 3600
     parts_per_day: float = 0.85
     min_parts: int = 2
@@ -125,17 +132,6 @@ class SimulatorConfig:
             now: the current time.
 
         Returns:
-            now minus the configured history (days, or calendar months).
+            now minus `history_days` days.
         """
-        if self.history_days is not None:
-            return now - timedelta(days=self.history_days)
-        month = now.month - self.history_months
-        year = now.year + (month - 1) // 12
-        month = (month - 1) % 12 + 1
-        day = min(now.day, _days_in_month(year, month))
-        return now.replace(year=year, month=month, day=day)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return (following - timedelta(days=1)).day
+        return now - timedelta(days=self.history_days)

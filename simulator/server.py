@@ -50,7 +50,16 @@ MSG_ORG_NOT_FOUND = "Organization does not exist."
 MSG_JOB_NOT_FOUND = "Usage export job does not exist."
 MSG_RATE_LIMITED = "Rate limit exceeded."
 MSG_BAD_BODY = "Unexpected request body provided."
+# What CircleCI answers when a value cannot be bound to its type (a timestamp Go cannot parse,
+# a shared organization id that is not a UUID): one generic 400 that names no field
+# (CircleCI-Labs/terraform-provider-circleci, internal/circleci/usage_export.go).
+MSG_MALFORMED = "malformed request body"
+# CircleCI refuses a start older than 366 days with a 400 of its own (same source). The
+# shape, status 400 and `{"message": ...}`, is the API's documented error shape; the exact
+# text is not published, so this one only says what is wrong.
+MSG_TOO_OLD = '"start" must be no more than {days} days ago.'
 _STATUS_MESSAGES = {
+    400: MSG_BAD_BODY,
     429: MSG_RATE_LIMITED,
     500: "Internal server error.",
     502: "Bad gateway.",
@@ -160,6 +169,11 @@ class Simulator:
         return [o.id for o in self.generator.organizations]
 
     @property
+    def listed_org_ids(self) -> list[str]:
+        """Return the served organizations and those configured to answer 404."""
+        return self.org_ids + [o for o in self.config.not_found_org_ids if o not in self.org_ids]
+
+    @property
     def admin_token(self) -> str:
         """Return the first admin token (a demo value)."""
         return self.config.admin_tokens[0]
@@ -214,7 +228,10 @@ class Simulator:
             handler.send_json(refusal[0], {"message": refusal[1]}, org_id, api=True)
             return
         assert org_id is not None
-        if org_id not in self.org_ids:
+        if not _UUID.match(org_id):
+            handler.send_json(400, {"message": MSG_MALFORMED}, org_id, api=True)
+            return
+        if org_id not in self.org_ids or org_id in self.config.not_found_org_ids:
             handler.send_json(404, {"message": MSG_ORG_NOT_FOUND}, org_id, api=True)
             return
         limiter = self._posts if create else self._gets
@@ -325,24 +342,20 @@ class Simulator:
         if not isinstance(shared, list) or not all(
             isinstance(s, str) and _UUID.match(s) for s in shared
         ):
-            raise BadRequest('"shared_org_ids" must be a list of organization UUIDs.')
+            raise BadRequest(MSG_MALFORMED)
+        # CircleCI's order: end before start, start too old, either in the future, too wide.
+        cfg = self.config
         if end < start:
             raise BadRequest('"end" must not be before "start".')
-        cfg = self.config
-        if end - start > cfg.max_window:
-            days = cfg.max_window.total_seconds() / 86_400
-            raise BadRequest(f'"end" must be no more than {days:g} days after "start".')
+        if start < cfg.history_start(now):
+            raise BadRequest(MSG_TOO_OLD.format(days=cfg.history_days))
         if start > now:
             raise BadRequest('"start" must not be in the future.')
         if end > now:
             raise BadRequest('"end" must not be in the future.')
-        if start < cfg.history_start(now):
-            limit = (
-                f"{cfg.history_days} days"
-                if cfg.history_days is not None
-                else f"{cfg.history_months} months"
-            )
-            raise BadRequest(f'"start" must be no more than {limit} ago.')
+        if end - start > cfg.max_window:
+            days = cfg.max_window.total_seconds() / 86_400
+            raise BadRequest(f'"end" must be no more than {days:g} days after "start".')
         return start, end, [s.lower() for s in shared]
 
     def _read_export(self, handler: _Handler, org_id: str, export_id: str) -> None:

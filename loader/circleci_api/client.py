@@ -22,7 +22,7 @@ from dlt.sources.helpers.requests import Client
 
 from loader import settings
 from loader.circleci_api.ratelimit import RequestBudget
-from loader.errors import AuthenticationError, LoaderError
+from loader.errors import AuthenticationError, ExportRequestError, LoaderError
 from loader.redact import redact, register_secret
 from loader.windows import Window
 
@@ -215,6 +215,7 @@ class UsageExportClient:
         Raises:
             JobNotFound: CircleCI does not know the job (404).
             AuthenticationError: Bad token (401) or not an admin (403).
+            ExportRequestError: CircleCI refused the request (400).
             ServiceUnavailable: Failures or 429s persisted through every retry.
         """
         url = f"{self.api_url}/organizations/{org_id}/usage_export_job/{job_id}"
@@ -245,6 +246,12 @@ class UsageExportClient:
                 return self._job(response, org_id)
             if response.status_code == 404:
                 raise JobNotFound(job_id)
+            if response.status_code == 400:
+                raise ExportRequestError(
+                    f"CircleCI refused to report export job {job_id} of organization {org_id} "
+                    f"(400: {_server_message(response)}); the next run creates the export "
+                    "again, nothing already loaded is lost."
+                )
             self._raise_for_client_error(response, org_id, None)
         raise ServiceUnavailable(
             f"CircleCI kept failing to report export job {job_id} of organization {org_id}; "
@@ -316,10 +323,12 @@ class UsageExportClient:
                 "only exports usage to organization admins; use an admin's personal API token."
             )
         if status == 404:
+            # CircleCI also answers 404 for an organization the token's user cannot see
+            # (faros-ai/airbyte-connectors#2186: 404s on create for some visible orgs only).
             raise AuthenticationError(
-                f"CircleCI does not know organization {org_id} (404: {message}). Set "
-                "CIRCLECI_ORG_ID to the organization ID (a UUID under Organization Settings > "
-                "Overview), not the gh/name slug."
+                f"CircleCI does not know organization {org_id} (404: {message}). Check the ID "
+                "under Organization Settings > Overview and that the token's user is a member "
+                "of that organization; the other organizations are loaded regardless."
             )
         if status == 400:
             raise ExportRejected(message)

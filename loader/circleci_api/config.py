@@ -9,15 +9,20 @@ and `.dlt/config.toml` (section `[sources.circleci]`), then the defaults below.
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 from dlt.common.configuration import configspec, resolve_configuration
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+)
 from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.typing import TSecretStrValue
 
 from loader import settings
 from loader.errors import ConfigurationError
+from loader.redact import register_secret
 
 TOKEN_ENV = "CIRCLECI_TOKEN"
 ORG_ENV = "CIRCLECI_ORG_ID"
@@ -36,7 +41,7 @@ class CircleCIConfig(BaseConfiguration):
     org_ids: list[str] | None = None
     shared_org_ids: list[str] | None = None
     api_url: str = settings.DEFAULT_API_URL
-    backfill_months: int = settings.BACKFILL_MONTHS
+    backfill_days: int = settings.BACKFILL_DAYS
     reexport_lag_days: int = settings.REEXPORT_LAG_DAYS
     max_window_days: int = settings.MAX_WINDOW_DAYS
     posts_per_hour: int = settings.POSTS_PER_HOUR
@@ -85,12 +90,51 @@ def resolve(overrides: dict[str, Any] | None = None) -> CircleCIConfig:
         )
     except ConfigFieldMissingException:
         raise ConfigurationError(MISSING_CREDENTIALS) from None
+    except ConfigValueCannotBeCoercedException as error:
+        example = (
+            ' (a list: ["00000000-0000-0000-0000-000000000000"])'
+            if "ids" in error.field_name
+            else ""
+        )
+        raise ConfigurationError(
+            f"Setting {error.field_name} cannot be read{example}; see .dlt/config.toml."
+        ) from None
+    register_secret(str(config.api_token))  # hidden even in a message about a misplaced value
     config.org_ids = split_ids(config.org_ids)
     config.shared_org_ids = split_ids(config.shared_org_ids)
     if not config.org_ids:
         raise ConfigurationError(MISSING_CREDENTIALS)
     _check(config)
+    check_org_ids(config.org_ids, config.shared_org_ids)
     return config
+
+
+def check_org_ids(org_ids: list[str], shared_org_ids: list[str] | None = None) -> None:
+    """Refuse organization ids that are not UUIDs, before any request is sent.
+
+    CircleCI answers a non-UUID organization or shared organization id with a generic 400
+    ("malformed request body") that names no value, for every window
+    (CircleCI-Labs/terraform-provider-circleci binds `shared_org_ids` to UUIDs and checks
+    them before sending for that reason).
+
+    Raises:
+        ConfigurationError: One line naming the first bad value and where to find the right one.
+    """
+    for name, values in (("CIRCLECI_ORG_ID", org_ids), ("shared_org_ids", shared_org_ids or [])):
+        for value in values:
+            if not _is_uuid(value):
+                raise ConfigurationError(
+                    f"{name} holds {value!r}, which is not an organization ID: use the UUID "
+                    "under Organization Settings > Overview (not the gh/name slug)."
+                )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return False
+    return str(parsed) == value.lower()
 
 
 def _check(config: CircleCIConfig) -> None:
@@ -101,7 +145,7 @@ def _check(config: CircleCIConfig) -> None:
         "max_in_flight": config.max_in_flight,
         "max_export_attempts": config.max_export_attempts,
         "request_attempts": config.request_attempts,
-        "backfill_months": config.backfill_months,
+        "backfill_days": config.backfill_days,
     }
     for name, value in positive.items():
         if value < 1:
@@ -110,6 +154,11 @@ def _check(config: CircleCIConfig) -> None:
         raise ConfigurationError(
             f"Setting max_window_days cannot exceed {settings.MAX_WINDOW_DAYS}: "
             "CircleCI refuses longer windows."
+        )
+    if config.backfill_days > settings.MAX_HISTORY_DAYS:
+        raise ConfigurationError(
+            f"Setting backfill_days cannot exceed {settings.MAX_HISTORY_DAYS}: CircleCI refuses "
+            f"exports that start more than {settings.MAX_HISTORY_DAYS} days ago."
         )
     if config.reexport_lag_days < 0:
         raise ConfigurationError("Setting reexport_lag_days cannot be negative.")

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from loader.circleci_api.client import UsageExportClient
-from loader.circleci_api.config import CircleCIConfig
+from loader.circleci_api.config import CircleCIConfig, check_org_ids
 from loader.circleci_api.progress import Progress
 from loader.circleci_api.runner import ExportRunner, RunnerSettings, RunOutcome, WindowTask
 from loader.errors import ConfigurationError
@@ -46,6 +46,11 @@ class LoadSummary:
     def failed(self) -> list[WindowTask]:
         """Windows that could not be loaded."""
         return self.outcome.with_state(FAILED)
+
+    @property
+    def failed_orgs(self) -> dict[str, str]:
+        """Organizations CircleCI refused, with the reason (their windows are in `failed`)."""
+        return self.outcome.failed_orgs
 
     @property
     def remaining(self) -> list[WindowTask]:
@@ -89,6 +94,8 @@ def load_from_api(
         What was loaded, what failed and what remains.
     """
     started = time.monotonic()
+    assert config.org_ids
+    check_org_ids(config.org_ids, config.shared_org_ids)
     now = datetime.fromtimestamp(clock(), UTC)
     source = source_label(config.api_url)
     pipeline = create_pipeline(db_path)
@@ -111,7 +118,6 @@ def load_from_api(
     tasks: list[WindowTask] = []
     planned: list[WindowRecord] = []
     known = {(r.org_id, r.window_start, r.window_end) for r in ledger}
-    assert config.org_ids
     for org_id in config.org_ids:
         mine = [r for r in ledger if r.org_id == org_id]
         wanted = [r.window_start for r in mine if r.state != SKIPPED]
@@ -125,7 +131,7 @@ def load_from_api(
             start=start,
             end=end,
             since=min(wanted) if wanted else None,
-            backfill_months=config.backfill_months,
+            backfill_days=config.backfill_days,
             lag_days=config.reexport_lag_days,
             max_days=config.max_window_days,
         )

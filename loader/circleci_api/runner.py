@@ -6,7 +6,10 @@ most promising ones within the GET budget, collects each window as soon as it co
 hands it to the caller to commit. A failed export is created again a bounded number of times;
 a window CircleCI refuses as too old is shortened to what it accepts; when the hourly POST
 budget is spent the runner waits with a countdown, or with `no_wait` stops and reports the
-windows that remain for the next run.
+windows that remain for the next run. An organization CircleCI refuses (401, 403, 404, or
+failures through every retry) fails on its own: its windows are reported with the reason and
+the other organizations load to the end. A status request CircleCI refuses (400) fails its
+window only.
 """
 
 from __future__ import annotations
@@ -29,19 +32,23 @@ from loader.circleci_api.client import (
     ExportRejected,
     JobNotFound,
     RateLimited,
+    ServiceUnavailable,
     UsageExportClient,
     backoff_delay,
 )
 from loader.circleci_api.downloads import PartDamaged, UrlRejected, download_part, download_session
-from loader.errors import FileFormatError, LoaderError
+from loader.errors import AuthenticationError, ExportRequestError, FileFormatError, LoaderError
 from loader.states import DONE, EXPORTING, FAILED, SKIPPED, WAITING
-from loader.windows import Window, ceil_day
+from loader.windows import Window, ceil_day, oldest_allowed_start
 
 log = logging.getLogger("loader")
 
-# The documented history limit is "13 months" in one place and "one year" in another; when
-# CircleCI refuses an old start, the window is moved to the stricter of the two.
+# Windows are planned inside CircleCI's 366 days and checked again just before their POST.
+# Should CircleCI still refuse an old start (a clock ahead of ours), the window is moved to
+# the stricter reading of its docs, "no more than one year ago".
 ONE_YEAR = timedelta(days=365)
+# What CircleCI says about one organization makes that organization fail, not the run.
+ORG_ERRORS = (AuthenticationError, ServiceUnavailable)
 # Waits shorter than this are sat out even with no_wait: stopping would cost more than waiting.
 SHORT_WAIT_SECONDS = 60.0
 MAX_PART_ATTEMPTS = 4
@@ -98,6 +105,7 @@ class RunOutcome:
     tasks: list[WindowTask]
     stopped_early: bool = False
     resume_at: datetime | None = None
+    failed_orgs: dict[str, str] = field(default_factory=dict)
 
     def with_state(self, state: str) -> list[WindowTask]:
         """Tasks in `state`."""
@@ -151,6 +159,8 @@ class ExportRunner:
         self._downloads: requests.Session | None = None
         # seconds from creation to the first answer `completed`, per organization, this run
         self._durations: dict[str, list[float]] = {}
+        # organizations CircleCI refused this run, with the reason
+        self.failed_orgs: dict[str, str] = {}
 
     def now(self) -> datetime:
         """The runner's clock as a UTC datetime."""
@@ -166,14 +176,19 @@ class ExportRunner:
                 self._status(self.tasks)
             active = [t for t in self.tasks if t.state in (WAITING, EXPORTING)]
             if not active:
-                return RunOutcome(self.tasks)
+                return RunOutcome(self.tasks, failed_orgs=dict(self.failed_orgs))
             if created or collected:
                 continue
             wait, post_bound = self._next_event()
             if post_bound and wait > SHORT_WAIT_SECONDS:
                 resume_at = self.now() + timedelta(seconds=wait)
                 if self.settings.no_wait:
-                    return RunOutcome(self.tasks, stopped_early=True, resume_at=resume_at)
+                    return RunOutcome(
+                        self.tasks,
+                        stopped_early=True,
+                        resume_at=resume_at,
+                        failed_orgs=dict(self.failed_orgs),
+                    )
                 self._wait_with_countdown(wait, resume_at)
             else:
                 self._sleep(min(max(wait, MIN_SLEEP_SECONDS), 5.0))
@@ -190,10 +205,15 @@ class ExportRunner:
                     break
                 if budget.wait_seconds() > 0:
                     break
+                if not self._inside_history(task):
+                    continue
                 try:
                     job = self.client.create_export(
                         org_id, task.window, self.settings.shared_org_ids
                     )
+                except ORG_ERRORS as refused:
+                    self._org_failed(org_id, str(refused))
+                    break
                 except RateLimited as limited:
                     log.info(
                         "CircleCI's POST limit for %s is reached%s",
@@ -217,6 +237,35 @@ class ExportRunner:
         if created:
             self._on_created(created)
         return created
+
+    def _inside_history(self, task: WindowTask) -> bool:
+        """Move a window's start inside CircleCI's 366 days before its POST; False to skip it.
+
+        The plan is made inside the limit, but a window may wait an hour or more for the POST
+        budget while the limit moves on: checking again here spends no POST on a refusal.
+        """
+        oldest = oldest_allowed_start(self.now())
+        if task.window.start >= oldest:
+            return True
+        if task.window.end <= oldest:
+            task.state = SKIPPED
+            task.error = f"older than CircleCI keeps (366 days before {self.now():%Y-%m-%d})"
+            log.warning("Skipping %s: %s", task.describe(), task.error)
+            return False
+        log.info("Moving the start of %s to %s (CircleCI keeps 366 days)", task.describe(), oldest)
+        task.original_start = task.original_start or task.window.start
+        task.window = Window(oldest, task.window.end)
+        return True
+
+    def _org_failed(self, org_id: str, reason: str) -> None:
+        """CircleCI refused the organization: fail its open windows, keep the others going."""
+        if org_id not in self.failed_orgs:
+            log.error("Organization %s failed: %s", org_id, reason)
+        self.failed_orgs.setdefault(org_id, reason)
+        for task in self.tasks:
+            if task.org_id == org_id and task.state in (WAITING, EXPORTING):
+                task.state = FAILED
+                task.error = reason
 
     def _rejected(self, task: WindowTask, message: str) -> None:
         oldest_allowed = ceil_day(self.now() - ONE_YEAR + timedelta(hours=1))
@@ -288,6 +337,8 @@ class ExportRunner:
         for task in due:
             if self.client.get_budget(task.org_id).wait_seconds() > 0:
                 continue
+            if task.state != EXPORTING:
+                continue  # its organization failed earlier in this round
             assert task.job_id is not None
             try:
                 job = self.client.get_export(task.org_id, task.job_id)
@@ -295,13 +346,28 @@ class ExportRunner:
                 log.warning("CircleCI lost export job of %s; creating it again", task.describe())
                 task.state, task.job_id = WAITING, None
                 continue
+            except ORG_ERRORS as refused:
+                self._org_failed(task.org_id, str(refused))
+                continue
+            except ExportRequestError as refused:
+                task.state, task.error = FAILED, str(refused)
+                log.error("%s: %s", task.describe(), task.error)
+                continue
             if job.state in WAIT_STATES:
                 task.polls += 1
                 delay = self.settings.poll_interval * (POLL_GROWTH ** min(task.polls, 30))
                 task.next_poll = self._clock() + min(self.settings.max_poll_interval, delay)
             elif job.state == "completed":
                 self._completed(task)
-                self._collect(task, job)
+                try:
+                    self._collect(task, job)
+                except ORG_ERRORS as refused:  # refreshing the download URLs was refused
+                    self._org_failed(task.org_id, str(refused))
+                    continue
+                except ExportRequestError as refused:
+                    task.state, task.error = FAILED, str(refused)
+                    log.error("%s: %s", task.describe(), task.error)
+                    continue
                 collected.append(task)
             elif job.state == "failed":
                 self._failed(task, job.error_reason)

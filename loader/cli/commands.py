@@ -14,7 +14,7 @@ from loader.source.ledger import read_ledger
 from loader.source.pipeline import create_pipeline, database_path
 from loader.source.quarantine import count_rejected
 from loader.states import COMPLETED, FAILED
-from loader.windows import merge
+from loader.windows import Window, merge
 
 
 def api_command(args: argparse.Namespace) -> int:
@@ -59,10 +59,13 @@ def status_command(args: argparse.Namespace) -> int:
         loaded = merge(r.window for r in records if r.state == COMPLETED)
         rows = sum(r.rows or 0 for r in records if r.state == COMPLETED)
         spans = ", ".join(w.label() for w in loaded) or "nothing"
-        failed = [r for r in records if r.state == FAILED]
+        failed: dict[str | None, list[Window]] = defaultdict(list)
+        for record in records:
+            if record.state == FAILED:
+                failed[record.error_reason].append(record.window)
         print(f"{org_id}: {spans}; {rows:,} rows exported")
-        for record in failed:
-            print(f"  failed {record.window.label()}: {record.error_reason}")
+        for reason, windows in failed.items():  # one line per reason (a refused org: one line)
+            print(f"  failed {', '.join(w.label() for w in merge(windows))}: {reason}")
     rejected = count_rejected(create_pipeline(db))
     if rejected:
         total = sum(count for _, count, _ in rejected)

@@ -1,9 +1,10 @@
-"""`python -m loader demo`: 13 months of simulated usage, loaded through the real HTTP path.
+"""`python -m loader demo`: a year of simulated usage, loaded through the real HTTP path.
 
 The simulator runs on a free loopback port with CircleCI's behaviour (states, multi-part gzip
 downloads, pre-signed URLs) but with its rate limits relaxed, so the demo takes minutes rather
-than the hours a real 13-month backfill needs at 10 exports an hour. The loader is told the
-same relaxed limits; everything else is the production code path.
+than the hours a real year's backfill needs at 10 exports an hour. The loader is told the same
+relaxed limits; everything else is the production code path. Like CircleCI, the simulator keeps
+more history than it lets anyone export: the demo loads the 366 days it allows.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def run_demo(args: argparse.Namespace) -> int:
         log.info(
             "Simulator of the CircleCI Usage Export API on %s with %d organizations. For the "
             "demo its limits are relaxed to %d exports an hour and %d reads a minute "
-            "(CircleCI allows 10 and 10), so 13 months load in minutes, not hours.",
+            "(CircleCI allows 10 and 10), so a year loads in minutes, not hours.",
             sim.api_url,
             len(sim.org_ids),
             DEMO_POSTS_PER_HOUR,

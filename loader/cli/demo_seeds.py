@@ -1,6 +1,6 @@
 """Render the demo's seeds with dates relative to the simulated data.
 
-The demo's price list, team rules and budgets must fall inside its 13 months of simulated
+The demo's price list, team rules and budgets must fall inside its year (366 days) of simulated
 usage whatever the day the demo runs, so `demo/seeds/*.csv` write dates as tokens relative to
 the last simulated day: `@M-7` is the first day of the month seven months before it, `@M-7e`
 the last day of that month, `@D-40` the day forty days before it. Everything else is copied

@@ -63,9 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         "api",
         help="load from the CircleCI Usage Export API",
         description=(
-            "Export usage from CircleCI and load it. The first run backfills 13 months; later "
-            "runs load from the last complete day minus the re-export lag to the end of "
-            "yesterday (UTC), and fill any gap an earlier run left."
+            "Export usage from CircleCI and load it. The first run backfills as far as CircleCI "
+            f"allows ({settings.MAX_HISTORY_DAYS} days); later runs load from the last complete "
+            "day minus the re-export lag to the end of yesterday (UTC), and fill any gap an "
+            "earlier run left. An "
+            "organization CircleCI refuses fails alone: the others are loaded."
         ),
     )
     api.add_argument("--start", type=parse_moment, help="start of the range (UTC date)")
@@ -96,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="load simulated usage through the real HTTP path",
         description=(
             "Start the built-in simulator of the Usage Export API on a free loopback port and "
-            "load 13 months of synthetic usage from it through the real HTTP path."
+            f"load a year ({settings.MAX_HISTORY_DAYS} days) of synthetic usage from it through "
+            "the real HTTP path."
         ),
     )
     demo.add_argument("--db", type=Path, help="DuckDB file (default CIRCLECI_COSTS_DB)")

@@ -1,15 +1,16 @@
-"""What an API load prints: windows loaded, skipped, remaining and failed."""
+"""What an API load prints: windows loaded, skipped, remaining and failed, failed orgs."""
 
 from __future__ import annotations
 
 import sys
 
 from loader.circleci_api.load import LoadSummary
+from loader.redact import redact
 from loader.states import DONE, SKIPPED
 
 
 def report(summary: LoadSummary, db: object) -> int:
-    """Print the outcome of an API load; return the exit code (1 if a window failed)."""
+    """Print the outcome of an API load; return the exit code (1 if an org or a window failed)."""
     tasks = summary.outcome.tasks
     done = summary.outcome.with_state(DONE)
     print(
@@ -33,11 +34,18 @@ def report(summary: LoadSummary, db: object) -> int:
         )
         for task in summary.remaining:
             print(f"  {task.describe()}")
-    for task in summary.failed:
-        print(f"  FAILED {task.describe()}: {task.error}", file=sys.stderr)
-    if summary.failed:
+    failed_orgs = summary.failed_orgs
+    for org_id, reason in failed_orgs.items():
+        print(f"  FAILED organization {org_id}: {redact(reason)}", file=sys.stderr)
+    windows = [t for t in summary.failed if t.org_id not in failed_orgs]
+    for task in windows:
+        print(f"  FAILED {task.describe()}: {redact(task.error or '')}", file=sys.stderr)
+    if failed_orgs or windows:
+        what = [f"{len(failed_orgs)} organization(s)"] if failed_orgs else []
+        what += [f"{len(windows)} window(s)"] if windows else []
         print(
-            f"{len(summary.failed)} window(s) failed; the next run tries them again.",
+            f"{' and '.join(what)} failed; everything else is loaded, and the next run tries "
+            "them again.",
             file=sys.stderr,
         )
         return 1

@@ -6,7 +6,6 @@ from loader.windows import (
     Window,
     backfill_start,
     merge,
-    months_before,
     plan_windows,
     split,
     subtract,
@@ -48,33 +47,47 @@ def test_window_rejects_naive_and_empty_ranges():
         Window(utc(2026, 1, 2), utc(2026, 1, 2))
 
 
-def test_months_before_clips_to_month_end():
-    assert months_before(utc(2026, 3, 31, 12), 1) == utc(2026, 2, 28, 12)
-    assert months_before(utc(2026, 1, 15), 13) == utc(2024, 12, 15)
-    assert backfill_start(NOW, 13) == utc(2025, 10, 26)  # next midnight inside 13 months
-    assert backfill_start(utc(2026, 11, 25), 13) == utc(2025, 10, 25)
+def test_backfill_start_is_the_first_midnight_inside_the_limit():
+    assert backfill_start(NOW) == utc(2025, 11, 25)  # 366 days before 2026-11-25 18:30, rounded up
+    assert backfill_start(utc(2026, 11, 25)) == utc(2025, 11, 24)  # exactly 366 days
+    assert backfill_start(NOW, 30) == utc(2026, 10, 27)
 
 
-def test_first_run_backfills_13_months_to_end_of_yesterday():
-    plan = plan_windows(NOW, [], backfill_months=13, lag_days=3)
+def test_first_run_backfills_as_far_as_circleci_allows_to_end_of_yesterday():
+    plan = plan_windows(NOW, [], lag_days=3)
     assert plan.backfill
     assert plan.windows[0].end == utc(2026, 11, 25)  # end of yesterday: today is incomplete
-    assert plan.windows[-1].start == utc(2025, 10, 26)
+    assert plan.windows[-1].start == utc(2025, 11, 25)
+    assert NOW - plan.windows[-1].start <= timedelta(days=366)
     assert all(w.days <= 31 for w in plan.windows)
+    assert len(plan.windows) == 12  # 365 days: no POST wasted on a window CircleCI refuses
+
+
+def test_nothing_older_than_366_days_is_ever_planned():
+    explicit = plan_windows(NOW, [], start=utc(2024, 1, 1), end=utc(2026, 1, 1), lag_days=3)
+    assert min(w.start for w in explicit.windows) == utc(2025, 11, 25)
+    assert "CircleCI keeps 366 days" in explicit.reason
+    assert (
+        plan_windows(NOW, [], start=utc(2024, 1, 1), end=utc(2024, 3, 1), lag_days=3).windows == []
+    )
+    # a ledger whose oldest planned window has since aged past the limit: no gap is planned there
+    loaded = [Window(utc(2026, 1, 1), utc(2026, 11, 25))]
+    later = plan_windows(NOW, loaded, since=utc(2025, 6, 1), lag_days=3)
+    assert min(w.start for w in later.windows) == utc(2025, 11, 25)
 
 
 def test_later_run_reexports_the_lag_from_the_last_complete_day():
-    loaded = [Window(utc(2025, 10, 26), utc(2026, 11, 22))]
-    plan = plan_windows(NOW, loaded, backfill_months=13, lag_days=3)
+    loaded = [Window(utc(2025, 11, 26), utc(2026, 11, 22))]
+    plan = plan_windows(NOW, loaded, lag_days=3)
     assert plan.windows == [Window(utc(2026, 11, 19), utc(2026, 11, 25))]
 
 
 def test_later_run_fills_gaps_left_by_an_interrupted_backfill():
     loaded = [
         Window(utc(2026, 10, 1), utc(2026, 11, 25)),
-        Window(utc(2025, 10, 26), utc(2026, 1, 1)),
+        Window(utc(2025, 11, 26), utc(2026, 1, 1)),
     ]
-    plan = plan_windows(NOW, loaded, backfill_months=13, lag_days=3)
+    plan = plan_windows(NOW, loaded, lag_days=3)
     gap = Window(utc(2026, 1, 1), utc(2026, 10, 1))
     tail = Window(utc(2026, 11, 22), utc(2026, 11, 25))
     assert merge(plan.windows) == [gap, tail]
@@ -84,21 +97,17 @@ def test_later_run_fills_gaps_left_by_an_interrupted_backfill():
 
 
 def test_nothing_to_do_when_up_to_date_and_no_lag():
-    loaded = [Window(utc(2025, 10, 26), utc(2026, 11, 25))]
-    assert plan_windows(NOW, loaded, backfill_months=13, lag_days=0).windows == []
+    loaded = [Window(utc(2025, 11, 26), utc(2026, 11, 25))]
+    assert plan_windows(NOW, loaded, lag_days=0).windows == []
 
 
 def test_explicit_range_is_aligned_to_days_and_clamped_to_now():
-    plan = plan_windows(
-        NOW, [], start=utc(2026, 11, 20, 13), end=utc(2026, 12, 31), backfill_months=13, lag_days=3
-    )
+    plan = plan_windows(NOW, [], start=utc(2026, 11, 20, 13), end=utc(2026, 12, 31), lag_days=3)
     assert plan.windows == [Window(utc(2026, 11, 20), NOW)]
 
 
 def test_explicit_range_in_the_future_is_empty():
-    plan = plan_windows(
-        NOW, [], start=utc(2026, 12, 1), end=utc(2026, 12, 5), backfill_months=13, lag_days=3
-    )
+    plan = plan_windows(NOW, [], start=utc(2026, 12, 1), end=utc(2026, 12, 5), lag_days=3)
     assert plan.windows == []
 
 

@@ -107,11 +107,13 @@ BAD_BODIES = [
     ({"start": 1748736000, "end": WEEK[1]}, "RFC 3339"),
     ({"start": "2025-06-09T00:00:00Z", "end": "2025-06-01T00:00:00Z"}, "before"),
     ({"start": "2025-05-01T00:00:00Z", "end": "2025-06-01T00:00:01Z"}, "31 days"),
-    ({"start": "2024-05-01T00:00:00Z", "end": "2024-05-20T00:00:00Z"}, "13 months"),
+    ({"start": "2024-05-01T00:00:00Z", "end": "2024-05-20T00:00:00Z"}, "366 days"),
     ({"start": "2025-06-16T00:00:00Z", "end": "2025-06-17T00:00:00Z"}, "future"),
     ({"start": "2025-06-14T00:00:00Z", "end": "2025-06-15T13:00:00Z"}, "future"),
-    ({"start": WEEK[0], "end": WEEK[1], "shared_org_ids": "abc"}, "shared_org_ids"),
-    ({"start": WEEK[0], "end": WEEK[1], "shared_org_ids": ["not-a-uuid"]}, "shared_org_ids"),
+    ({"start": WEEK[0], "end": WEEK[1], "shared_org_ids": "abc"}, "malformed request body"),
+    ({"start": WEEK[0], "end": WEEK[1], "shared_org_ids": ["not-a-uuid"]}, "malformed request"),
+    # CircleCI checks the age before the width: a too-old, too-wide window is refused as old
+    ({"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}, "366 days"),
     ([WEEK[0], WEEK[1]], "Unexpected request body"),
 ]
 
@@ -136,20 +138,38 @@ def test_malformed_json_and_window_edges(sim: Simulator, http: requests.Session)
     assert offset.status_code == 201 and offset.json()["start"] == "2025-06-01T00:00:00Z"
 
 
-def test_history_limit_can_be_one_year(make_sim: Callable[..., Simulator]) -> None:
-    sim = make_sim(history_days=365)
+def test_history_limit_is_366_days_to_the_second(
+    make_sim: Callable[..., Simulator], clock: ManualClock
+) -> None:
+    # NOW is 2025-06-15 12:00 UTC: 366 days earlier is 2024-06-14 12:00 UTC
+    sim = make_sim()
     with requests.Session() as http:
         http.headers["Circle-Token"] = sim.admin_token
-        old = create(http, sim, "2024-06-14T00:00:00Z", "2024-06-20T00:00:00Z")
-        assert old.status_code == 400 and "365 days" in old.json()["message"]
-        assert create(http, sim, "2024-06-16T00:00:00Z", "2024-06-20T00:00:00Z").status_code == 201
-    thirteen = make_sim()
+        old = create(http, sim, "2024-06-14T11:59:59Z", "2024-06-20T00:00:00Z")
+        assert old.status_code == 400
+        assert old.json() == {"message": '"start" must be no more than 366 days ago.'}
+        assert create(http, sim, "2024-06-14T12:00:00Z", "2024-06-20T00:00:00Z").status_code == 201
+    stricter = make_sim(history_days=365)
     with requests.Session() as http:
-        http.headers["Circle-Token"] = thirteen.admin_token
-        assert (
-            create(http, thirteen, "2024-06-14T00:00:00Z", "2024-06-20T00:00:00Z").status_code
-            == 201
-        )
+        http.headers["Circle-Token"] = stricter.admin_token
+        refused = create(http, stricter, "2024-06-15T00:00:00Z", "2024-06-20T00:00:00Z")
+        assert refused.status_code == 400 and "365 days" in refused.json()["message"]
+
+
+def test_a_non_uuid_organization_is_a_generic_400_and_a_listed_one_can_answer_404(
+    make_sim: Callable[..., Simulator],
+) -> None:
+    missing = "3f1a2b3c-0000-4000-8000-000000000404"
+    sim = make_sim(not_found_org_ids=(missing,))
+    assert sim.listed_org_ids == [*sim.org_ids, missing]
+    with requests.Session() as http:
+        http.headers["Circle-Token"] = sim.admin_token
+        slug = create(http, sim, *WEEK, org="gh-acme")
+        assert slug.status_code == 400 and slug.json() == {"message": "malformed request body"}
+        gone = create(http, sim, *WEEK, org=missing)
+        assert gone.status_code == 404
+        assert gone.json() == {"message": "Organization does not exist."}
+        assert create(http, sim, *WEEK).status_code == 201
 
 
 def _post(sim: Simulator, **kwargs: object) -> requests.Response:

@@ -35,7 +35,7 @@ def limited(
 def test_post_rate_limit_slides_and_refusals_do_not_count(
     limited: Callable[..., tuple[Simulator, requests.Session]], clock: ManualClock
 ) -> None:
-    sim, http = limited(posts_per_hour=2)
+    sim, http = limited(posts_per_hour=2, retry_after=True)
     assert create(http, sim, *WEEK).status_code == 201
     clock.advance(600)
     assert create(http, sim, *WEEK).status_code == 201
@@ -53,10 +53,10 @@ def test_post_rate_limit_slides_and_refusals_do_not_count(
     assert stats.count(method="POST", status=201) == 4
 
 
-def test_get_rate_limit_without_retry_after(
+def test_get_rate_limit_without_retry_after_by_default(
     limited: Callable[..., tuple[Simulator, requests.Session]], clock: ManualClock
 ) -> None:
-    sim, http = limited(gets_per_minute=3, retry_after=False)
+    sim, http = limited(gets_per_minute=3)
     job = create(http, sim, *WEEK).json()["usage_export_job_id"]
     codes = [read(http, sim, job).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

@@ -62,26 +62,29 @@ def ledger(db: Path) -> list[tuple]:
     )
 
 
-def test_backfill_loads_13_months_of_every_org_within_the_rate_limits(sim, db, clock):
+def test_backfill_loads_366_days_of_every_org_within_the_rate_limits(sim, db, clock):
     sleep = SleepLog(clock)
     summary = run_api(sim, db, clock, sleep)
 
-    start = backfill_start(NOW, 13)
+    start = backfill_start(NOW)
+    assert NOW - start <= timedelta(days=366) < NOW - start + timedelta(days=1)
     rows = assert_loaded_exactly(db, sim, start, TODAY)
     assert rows > 3000
     windows = ledger(db)
-    assert len(windows) == 26 and {w[3] for w in windows} == {COMPLETED}
+    assert len(windows) == 24 and {w[3] for w in windows} == {COMPLETED}
     assert all(w[4] >= 2 for w in windows), "every export has several parts"
     assert sum(w[5] for w in windows) >= rows  # boundary rows are exported twice, stored once
     assert not summary.failed and not summary.remaining
     stats = sim.stats()
-    # 13 windows per org do not fit the 10-an-hour POST budget: the loader waited, unasked,
-    # instead of being refused, and kept several exports in flight at once.
+    # 12 windows per org do not fit the 10-an-hour POST budget: the loader waited, unasked,
+    # instead of being refused, and kept several exports in flight at once; no POST was
+    # refused as too old (the simulator refuses a start older than 366 days, as CircleCI does).
     assert stats.count(status=429) == 0
+    assert stats.count(status=400) == 0
     assert sum(sleep.sleeps) > 3000
     assert clock() - NOW >= timedelta(minutes=55)
     assert min(stats.max_concurrent_exports_by_org.values()) >= 5
-    assert stats.exports_created == 26
+    assert stats.exports_created == 24
     assert stats.credential_leaks == []
 
 
@@ -100,14 +103,14 @@ def test_overlapping_windows_never_double_a_row(sim, db, clock):
 
 
 def test_a_later_run_reexports_only_the_trailing_days(sim, db, clock):
-    run_api(sim, db, clock, config={"backfill_months": 1})
+    run_api(sim, db, clock, config={"backfill_days": 30})
     clock.advance(24 * 3600)
-    summary = run_api(sim, db, clock, config={"backfill_months": 1})
+    summary = run_api(sim, db, clock, config={"backfill_days": 30})
     tasks = summary.outcome.tasks
     assert len(tasks) == 2  # one window per org
     # the three days loaded last (CircleCI may still change them) and the new day
     assert {(t.window.start, t.window.end) for t in tasks} == {(day(-3), day(1))}
-    assert_loaded_exactly(db, sim, backfill_start(NOW, 1), day(1))
+    assert_loaded_exactly(db, sim, backfill_start(NOW, 30), day(1))
 
 
 def test_an_empty_window_is_zero_rows_not_an_error(clock, tmp_path, db):
@@ -141,7 +144,7 @@ def test_an_export_that_keeps_failing_is_reported_and_the_rest_is_kept(sim, db, 
     assert rows[(org, day(-10))][0] == COMPLETED
     # the next run tries the failed window again (it is a gap in the ledger)
     sim.faults.clear()
-    again = run_api(sim, db, clock, start=None, end=None, config={"backfill_months": 1})
+    again = run_api(sim, db, clock, start=None, end=None, config={"backfill_days": 30})
     assert not again.failed
 
 
@@ -200,7 +203,7 @@ def test_expired_urls_are_replaced_by_a_fresh_get(sim, db, clock, monkeypatch):
 
 
 def test_post_budget_spent_with_no_wait_then_the_next_run_continues(sim, db, clock):
-    config = {"backfill_months": 3, "max_window_days": 7}
+    config = {"backfill_days": 92, "max_window_days": 7}
     first = run_api(sim, db, clock, no_wait=True, config=config)
     assert first.outcome.stopped_early
     remaining = first.remaining
@@ -212,7 +215,7 @@ def test_post_budget_spent_with_no_wait_then_the_next_run_continues(sim, db, clo
     clock.advance(3600)
     second = run_api(sim, db, clock, no_wait=True, config=config)
     assert not second.remaining and not second.failed
-    assert_loaded_exactly(db, sim, backfill_start(NOW, 3), TODAY)
+    assert_loaded_exactly(db, sim, backfill_start(NOW, 92), TODAY)
 
 
 def test_export_jobs_created_before_an_interruption_are_collected_not_created_again(
@@ -335,3 +338,66 @@ def test_demo_data_and_real_data_never_share_a_database(sim, db, clock):
     assert real.exists()
     reset_demo_database(db)  # the demo's own database is simply replaced
     assert not db.exists()
+
+
+def test_a_backfill_that_waits_for_the_post_budget_never_posts_a_start_too_old(tmp_path, db):
+    # Planned at 23:30: the oldest window starts half an hour inside CircleCI's 366 days. The
+    # POST budget (10 an hour) makes it wait an hour, by which time that start is too old: the
+    # loader moves it forward before its POST instead of spending the POST on a refusal.
+    late = ManualClock(NOW.replace(hour=23, minute=30))
+    with make_sim(late, tmp_path) as sim:
+        org = sim.org_ids[0]
+        summary = run_api(sim, db, late, config={"org_ids": [org]})
+        assert not summary.failed and not summary.remaining
+        stats = sim.stats()
+        assert stats.count(status=400) == 0 and stats.count(status=429) == 0
+        assert stats.exports_created == len(summary.outcome.tasks) == 12
+        created = query(
+            db,
+            "select window_start, created_at from circleci_raw.export_windows "
+            "where state = 'completed'",
+        )
+        assert all(created_at - start <= timedelta(days=366) for start, created_at in created)
+        oldest = min(start for start, _ in created)
+        planned = backfill_start(NOW.replace(hour=23, minute=30))
+        assert planned == TODAY - timedelta(days=365)  # the plan: 365 whole days
+        assert oldest == planned + timedelta(days=1)  # its first day aged out while it waited
+        [skipped] = [w for w in ledger(db) if w[3] == "skipped"]
+        assert skipped[1] == planned and "older than CircleCI keeps" in skipped[7]
+        assert_loaded_exactly(db, sim, oldest, TODAY, org_ids=[org])
+
+
+def test_an_explicit_start_older_than_366_days_is_clamped_without_a_refused_post(sim, db, clock):
+    org = sim.org_ids[0]
+    summary = run_api(sim, db, clock, start=day(-800), end=day(-300), config={"org_ids": [org]})
+    assert not summary.failed
+    oldest = backfill_start(NOW)
+    assert min(t.window.start for t in summary.outcome.tasks) == oldest
+    stats = sim.stats()
+    assert stats.count(status=400) == 0
+    assert stats.exports_created == len(summary.outcome.tasks) == 3  # 66 days, 31 at a time
+    assert_loaded_exactly(db, sim, oldest, day(-300), org_ids=[org])
+
+
+def test_429s_without_retry_after_from_the_rate_limiter_are_waited_out(clock, tmp_path, db):
+    # CircleCI sends no Retry-After: a loader told a looser GET budget than the service's is
+    # refused, backs off with jitter and still loads everything.
+    with make_sim(clock, tmp_path, gets_per_minute=2) as sim:
+        sleep = SleepLog(clock)
+        config = {"gets_per_minute": 60, "max_window_days": 5}
+        summary = run_api(sim, db, clock, sleep, start=day(-40), end=day(-1), config=config)
+        assert not summary.failed
+        refused = [r for r in sim.stats().requests if r.status == 429]
+        assert refused and all(r.method == "GET" for r in refused)
+        assert_loaded_exactly(db, sim, day(-40), day(-1))
+
+
+def test_an_org_that_keeps_failing_fails_alone(sim, db, clock):
+    broken, healthy = sim.org_ids
+    sim.faults.http_error("post", status=503, times=50, org_id=broken)
+    summary = run_api(sim, db, clock, start=day(-10), end=day(-1))
+    assert list(summary.failed_orgs) == [broken]
+    assert "kept failing" in summary.failed_orgs[broken]
+    assert {t.org_id for t in summary.failed} == {broken}
+    assert sim.stats().count(org_id=broken, method="POST") == 5  # request_attempts, then stop
+    assert_loaded_exactly(db, sim, day(-10), day(-1), org_ids=[healthy])

@@ -134,7 +134,13 @@ def test_auth_errors_are_one_clear_sentence(sim, tmp_path, token, org, expected)
     start = (today() - timedelta(days=3)).date().isoformat()
     result = loader("api", "--start", start, env=env)
     assert result.returncode == 1
-    assert expected in one_error_line(result)
+    assert "Traceback" not in result.stderr
+    # one line per organization, each saying why and what to do
+    orgs = env["CIRCLECI_ORG_ID"].split(",")
+    failed = [line.strip() for line in result.stderr.splitlines() if "FAILED" in line]
+    assert [line.split(":")[0] for line in failed] == [f"FAILED organization {o}" for o in orgs]
+    assert all(expected in line for line in failed)
+    assert (token or sim.admin_token) not in result.stdout + result.stderr
 
 
 def test_a_bad_date_is_a_usage_error(tmp_path):

@@ -6,8 +6,8 @@
   scope has usage rows that day; int_scope_days_filled adds the days without.
 
   Seat (user) credits are left out of usage_credits and usage_cost and kept apart in
-  seat_cost: they are a monthly plan fee billed on the 1st, not usage, and CircleCI's own
-  budgets leave them out too. Sums of fct_job_run_costs, exact and unrounded.
+  seat_cost, by one rule wherever a row carries them (docs: seat_credits_rule). Sums of
+  fct_job_run_costs, exact and unrounded.
 
   A day's cost comes in lumps, workflow runs (a row without a workflow, such as a leased
   host, is a lump of its own): workflow_runs counts the runs with usage in the scope that
@@ -17,11 +17,11 @@
   added in: a day rebuilt alone equals the same day rebuilt with all the others.
 
   Teams come from fct_team_costs_daily (day x team x org x project, after split rules and
-  shared-cost policies). It does not tell seats apart: a team's cost on rows without a
-  project (seats, a leased host) is split into seats and usage in the proportions of the
-  org's rows without a project that day, which is exact because team rules cannot tell those
-  rows apart either (they have no project, workflow, job or branch to match). A team's runs
-  are its projects' runs, each weighted by the team's share of the project's credits that day.
+  shared-cost policies). It does not tell seats apart: a team's cost on a project (or on the
+  rows without a project) is split into seats and usage in the proportions of that project's
+  rows (or the org's rows without a project) that day, so the teams' seats and usage add up
+  exactly to their org's (assert_team_series_add_up_to_their_orgs). A team's runs are its
+  projects' runs, each weighted by the team's share of the project's credits that day.
 
   A table (the anomaly and budget marts and the tests read it, never the 2 million rows
   again), incremental: every row sums one org-day of fct_job_run_costs and
@@ -139,28 +139,42 @@ run_parts as (
 
 org_level_runs as (
 
-    -- rows without a project, per org and day: their seat share and their runs
+    -- rows without a project, per org and day: their runs
     select
         usage_date,
         org_id,
         sum(case when usage_credits <> 0 then 1 else 0 end) as workflow_runs,
         {{ sum_of_squares('usage_credits') }} as workflow_run_credits_squared,
-        sum(usage_credits) as usage_credits,
-        sum(usage_credits) + sum(seat_credits) as total_credits,
-        sum(seat_credits) as seat_credits
+        sum(usage_credits) as usage_credits
 
     from (
         select
             usage_date,
             org_id,
             coalesce(workflow_id, usage_row_id) as run_id,
-            sum(total_credits - user_credits) as usage_credits,
-            sum(user_credits) as seat_credits
+            sum(total_credits - user_credits) as usage_credits
         from job_run_costs
         where project_id is null
         group by usage_date, org_id, run_id
     ) as org_level_run_parts
     group by usage_date, org_id
+
+),
+
+project_seat_parts as (
+
+    -- per org, day and project (NULL: the rows without a project), the seat part of the
+    -- credits: a team's cost there splits into seats and usage in these proportions (one
+    -- price per org and day, so credits and cost split alike)
+    select
+        usage_date,
+        org_id,
+        project_id,
+        sum(total_credits) as total_credits,
+        sum(user_credits) as seat_credits
+
+    from job_run_costs
+    group by usage_date, org_id, project_id
 
 ),
 
@@ -189,29 +203,27 @@ team_parts_without_seats as (
     select
         team_parts.*,
         case
-            when team_parts.project_id is not null or coalesce(org_level_runs.total_credits, 0) = 0
-                then 0
-            else cast(org_level_runs.seat_credits as double precision)
-                / cast(org_level_runs.total_credits as double precision)
+            when coalesce(project_seat_parts.total_credits, 0) = 0 then 0
+            else cast(project_seat_parts.seat_credits as double precision)
+                / cast(project_seat_parts.total_credits as double precision)
         end as seat_share,
         -- the team's share of the credits of the project (or of the org-level rows) that day
         case
             when coalesce(project_days.usage_credits, org_level_runs.usage_credits, 0) = 0
                 then 0
             else cast(team_parts.total_credits as double precision)
-                / cast(coalesce(project_days.total_credits, org_level_runs.total_credits) as double precision)
+                / cast(project_seat_parts.total_credits as double precision)
         end as credit_share,
         coalesce(project_days.workflow_runs, org_level_runs.workflow_runs, 0) as project_runs,
         coalesce(project_days.workflow_run_credits_squared, org_level_runs.workflow_run_credits_squared, 0)
             as project_run_credits_squared
 
     from team_parts
-    left join (
-        select
-            usage_date, org_id, project_id, workflow_runs, workflow_run_credits_squared,
-            usage_credits, usage_credits as total_credits
-        from project_days
-    ) as project_days
+    left join project_seat_parts
+        on team_parts.usage_date = project_seat_parts.usage_date
+        and team_parts.org_id = project_seat_parts.org_id
+        and team_parts.project_id is not distinct from project_seat_parts.project_id
+    left join project_days
         on team_parts.usage_date = project_days.usage_date
         and team_parts.org_id = project_days.org_id
         and team_parts.project_id = project_days.project_id
