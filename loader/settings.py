@@ -49,3 +49,24 @@ DB_PATH_ENV = "CIRCLECI_COSTS_DB"
 # Measured on 2 million rows (242 MB): 64 MB took 23 s at 690 MB peak, 96 MB 21 s at 770 MB,
 # 128 MB 20 s at 820 MB; each load has a fixed cost in dlt, so fewer and larger loads are faster.
 FILES_BATCH_BYTES = 96 << 20
+
+# FOCUS (FinOps Open Cost and Usage Specification): the CircleCI costs exported as FOCUS, and
+# cloud FOCUS bills loaded beside them.
+FOCUS_VERSION = "1.2"
+FOCUS_MART = "marts.focus_circleci_costs"
+FOCUS_EXPORT_DIR = "data/focus"
+FOCUS_EXPORT_FORMAT = "parquet"
+FOCUS_DATASET = "focus_raw"
+FOCUS_TABLE = "charges"
+FOCUS_FILES_TABLE = "loaded_focus_files"
+# The published read-only copy of the marts (Parquet and a DuckDB file of views) that BI tools
+# and the report read, so that no reader ever holds the database a refresh writes.
+PUBLISH_DIR_ENV = "CIRCLECI_COSTS_PUBLISH_DIR"
+DEFAULT_PUBLISH_DIR = "data/published"
+PUBLISHED_DB_NAME = "circleci_costs.duckdb"
+# Complete versions kept besides the current one, for readers that opened an older one; a
+# version a reader still holds open is never deleted.
+PUBLISH_KEEP_VERSIONS = 2
+# A mart with more rows than this is written as Parquet partitioned by month.
+PUBLISH_PARTITION_ROWS = 1_000_000
+DEFAULT_REPORT_PATH = "data/report/index.html"

@@ -19,6 +19,7 @@ from loader.circleci_api.load import SIMULATOR, load_from_api
 from loader.cli.demo_seeds import render_seeds
 from loader.cli.report import report
 from loader.errors import ConfigurationError
+from loader.focus.demo import load_demo_cloud_bills
 from loader.source.ledger import read_ledger
 from loader.source.pipeline import REPO_ROOT, create_pipeline, database_path
 from simulator import Simulator, SimulatorConfig
@@ -97,6 +98,7 @@ def run_demo(args: argparse.Namespace) -> int:
         truth = args.ground_truth or db.parent / "demo_incidents.csv"
         sim.generator.write_ground_truth(truth)
         log.info("The simulator's labelled incidents are in %s", truth)
+        load_demo_cloud_bills(sim.generator, db, args.seed)
         seeds = render_seeds(DEMO_SEED_TEMPLATES, DEMO_SEEDS, sim.generator.end_date)
         log.info(
             "Demo configuration (%s) written to %s, dated relative to the simulated data",

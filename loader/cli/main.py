@@ -1,4 +1,4 @@
-"""The command line: `python -m loader api | files | demo | status`."""
+"""The command line of `python -m loader`: api, files, demo, status, export, focus, publish."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loader.source.pipeline import REPO_ROOT
+from loader.source.pipeline import REPO_ROOT, database_path
 
 # dlt reads `.dlt/config.toml` from its project folder: the repository, wherever we run from.
 os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
+
+import duckdb  # noqa: E402
 
 from loader import settings  # noqa: E402
 from loader.cli.commands import (  # noqa: E402
@@ -23,6 +25,13 @@ from loader.cli.commands import (  # noqa: E402
     status_command,
 )
 from loader.errors import ConfigurationError, LoaderError  # noqa: E402
+from loader.focus.commands import (  # noqa: E402
+    add_focus_commands,
+    export_command,
+    focus_command,
+)
+from loader.publish.cli import add_commands as add_publish_commands  # noqa: E402
+from loader.publish.lock import check_writable, is_lock_conflict, locked_message  # noqa: E402
 from loader.redact import install_filter, redact  # noqa: E402
 
 log = logging.getLogger("loader")
@@ -33,6 +42,7 @@ environment:
   CIRCLECI_ORG_ID     organization ID(s), comma-separated (Organization Settings > Overview)
   CIRCLECI_API_URL    API base URL (default {settings.DEFAULT_API_URL})
   CIRCLECI_COSTS_DB   DuckDB file (default {settings.DEFAULT_DB_PATH} in the repository)
+  CIRCLECI_COSTS_PUBLISH_DIR  published read-only copy (default {settings.DEFAULT_PUBLISH_DIR})
 """
 
 
@@ -113,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="show what is loaded, per organization")
     status.add_argument("--db", type=Path, help="DuckDB file (default CIRCLECI_COSTS_DB)")
+    add_focus_commands(commands)
+    add_publish_commands(commands)
     return parser
 
 
@@ -130,23 +142,44 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     install_filter()
 
 
+def _explained(error: Exception, args: argparse.Namespace) -> str:
+    """The error's message, or the one-line lock message when another process holds the DB."""
+    text = str(error)
+    if is_lock_conflict(text) and "published copy" not in text:
+        return locked_message(database_path(getattr(args, "db", None)), text)
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose, args.quiet)
     try:
+        if args.command in {"api", "files", "demo"}:
+            check_writable(database_path(args.db))
+        if hasattr(args, "run"):
+            return int(args.run(args))
         if args.command == "api":
             return api_command(args)
         if args.command == "files":
             return files_command(args)
         if args.command == "demo":
             return demo_command(args)
+        if args.command == "export":
+            return export_command(args)
+        if args.command == "focus":
+            return focus_command(args)
         return status_command(args)
     except ConfigurationError as error:
         print(f"error: {redact(str(error))}", file=sys.stderr)
         return 2
     except LoaderError as error:
-        print(f"error: {redact(str(error))}", file=sys.stderr)
+        print(f"error: {redact(_explained(error, args))}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as error:
+        if not is_lock_conflict(str(error)):
+            raise
+        print(f"error: {_explained(error, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

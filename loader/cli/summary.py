@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from loader.focus.summary import show_cost_shifts, show_team_ci_cloud
 from loader.source.pipeline import REPO_ROOT, database_path
 
 # The queries are dbt analyses in plain SQL, so they also run as they are in DuckDB.
@@ -153,6 +154,10 @@ def print_summary(db: Path) -> None:
             )
         if _exists(con, "marts", "waste_monthly"):
             _show(con, "Waste by team (marts.waste_monthly):", WASTE_BY_TEAM.read_text())
+        if _exists(con, "marts", "team_ci_cloud_monthly"):
+            show_team_ci_cloud(con)
+        if _exists(con, "marts", "cost_shift_correlations"):
+            show_cost_shifts(con)
     print(f"\n{NOT_THE_INVOICE}")
 
 

@@ -25,8 +25,10 @@ def database_path(explicit: str | Path | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def create_pipeline(db_path: Path) -> dlt.Pipeline:
-    """A dlt pipeline writing `circleci_raw` in `db_path`.
+def create_pipeline(
+    db_path: Path, pipeline_name: str = PIPELINE_NAME, dataset_name: str = RAW_DATASET
+) -> dlt.Pipeline:
+    """A dlt pipeline writing `dataset_name` (default `circleci_raw`) in `db_path`.
 
     dlt's working folder (pending load packages, local state) sits beside the database, so
     a database and its unfinished loads travel together and tests stay isolated.
@@ -42,9 +44,9 @@ def create_pipeline(db_path: Path) -> dlt.Pipeline:
         },
     }
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=pipeline_name,
         destination=dlt.destinations.duckdb(credentials=credentials),
-        dataset_name=RAW_DATASET,
+        dataset_name=dataset_name,
         pipelines_dir=str(db_path.parent / f".{db_path.stem}.dlt"),
     )
 

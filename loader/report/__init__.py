@@ -1,0 +1,1 @@
+"""The cost report: one self-contained HTML file built from the published marts."""
