@@ -131,6 +131,38 @@ order by month, failed_cost desc
 """
 
 
+FOCUS_BY_PROVIDER = """
+select strftime(date_trunc('month', ChargePeriodStart), '%Y-%m') as month,
+       ProviderName as provider, BillingCurrency as currency, sum(EffectiveCost) as cost
+from marts.fct_focus_costs
+group by all
+order by month, provider
+"""
+
+# The columns of rightsizing_recommendations the table shows, in order.
+RIGHTSIZING_COLUMNS = (
+    "org_name",
+    "project_name",
+    "workflow_name",
+    "job_name",
+    "resource_class",
+    "action",
+    "recommended_class",
+    "estimated_savings_per_month",
+    "currency",
+    "confidence",
+    "reason",
+)
+RIGHTSIZING_SAVINGS = "estimated_savings_per_month"
+RIGHTSIZING_TOP = f"""
+select {", ".join(RIGHTSIZING_COLUMNS)}
+from marts.rightsizing_recommendations
+where {RIGHTSIZING_SAVINGS} > 0
+order by {RIGHTSIZING_SAVINGS} desc
+limit 20
+"""
+
+
 def _plain(value: Any) -> Any:
     """A JSON value: decimals as floats (the page sums them and shows cents), no NaN."""
     if isinstance(value, decimal.Decimal):
@@ -156,85 +188,6 @@ def published_marts(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(row[0]) for row in found}
 
 
-def _columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
-    found = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-        [mart],
-    ).fetchall()
-    return [str(row[0]) for row in found]
-
-
-def _pick(columns: list[str], *candidates: str) -> str | None:
-    """The first candidate column present (case-insensitive), as the mart spells it."""
-    by_lower = {column.lower(): column for column in columns}
-    for candidate in candidates:
-        if candidate.lower() in by_lower:
-            return by_lower[candidate.lower()]
-    return None
-
-
-def _focus(con: duckdb.DuckDBPyConnection) -> Rows | None:
-    """CI beside cloud: FOCUS cost by month and provider, if the mart has FOCUS columns."""
-    columns = _columns(con, "fct_focus_costs")
-    cost = _pick(columns, "billed_cost", "BilledCost", "effective_cost", "EffectiveCost")
-    start = _pick(columns, "charge_period_start", "ChargePeriodStart")
-    provider = _pick(
-        columns, "service_provider_name", "ServiceProviderName", "provider_name", "ProviderName"
-    )
-    currency = _pick(columns, "billing_currency", "BillingCurrency")
-    if not (cost and start and provider and currency):
-        return None
-    return _rows(
-        con,
-        f"select strftime(date_trunc('month', \"{start}\"), '%Y-%m') as month, "
-        f'"{provider}" as provider, "{currency}" as currency, sum("{cost}") as cost '
-        "from marts.fct_focus_costs group by all order by month, provider",
-    )
-
-
-# The columns of rightsizing_recommendations the table shows, in order, where the mart has them.
-RIGHTSIZING_COLUMNS = (
-    "org_name",
-    "project_name",
-    "workflow_name",
-    "job_name",
-    "resource_class",
-    "action",
-    "recommended_class",
-    "estimated_savings_per_month",
-    "currency",
-    "confidence",
-    "reason",
-)
-
-
-def _rightsizing(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """The recommendations with the largest estimated savings, with their own column names."""
-    columns = _columns(con, "rightsizing_recommendations")
-    savings = next((c for c in columns if "saving" in c.lower()), None)
-    wanted = [c for c in RIGHTSIZING_COLUMNS if c in columns] or [
-        c
-        for c in columns
-        if any(
-            key in c.lower()
-            for key in ("org_name", "project", "workflow", "job_name", "class", "saving", "reason")
-        )
-        and not c.lower().endswith("_id")
-    ]
-    if savings is None:
-        return None
-    if savings not in wanted:
-        wanted.append(savings)
-    selected = ", ".join(f'"{c}"' for c in wanted)
-    rows = _rows(
-        con,
-        f"select {selected} from marts.rightsizing_recommendations "
-        f'where "{savings}" > 0 order by "{savings}" desc limit 20',
-    )
-    return {"columns": wanted, "rows": rows, "savings_column": savings}
-
-
 def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Every table the report draws, keyed by section; a missing mart gives `None`."""
     marts = published_marts(con)
@@ -255,6 +208,14 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "anomaly_series": when({"cost_anomalies", "cost_daily_series"}, ANOMALY_SERIES),
         "budgets": when({"budget_status_monthly"}, BUDGETS),
         "failed": when({"agg_monthly_costs"}, FAILED_BY_PROJECT),
-        "focus": _focus(con) if "fct_focus_costs" in marts else None,
-        "rightsizing": _rightsizing(con) if "rightsizing_recommendations" in marts else None,
+        "focus": when({"fct_focus_costs"}, FOCUS_BY_PROVIDER),
+        "rightsizing": (
+            {
+                "columns": list(RIGHTSIZING_COLUMNS),
+                "rows": _rows(con, RIGHTSIZING_TOP),
+                "savings_column": RIGHTSIZING_SAVINGS,
+            }
+            if "rightsizing_recommendations" in marts
+            else None
+        ),
     }

@@ -58,6 +58,8 @@ TABLES = [
     "intermediate.int_team_costs_redistributed",
     "intermediate.int_scope_days_summed",
     "intermediate.int_scope_days_filled",
+    "intermediate.int_anomaly_days_scored",
+    "intermediate.int_anomaly_component_days",
     "intermediate.int_org_days_priced",
 ]
 

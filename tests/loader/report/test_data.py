@@ -1,4 +1,4 @@
-"""Sections appear only for the marts that are published, whichever names their columns use."""
+"""Sections appear only for the marts that are published, read from their own columns."""
 
 from __future__ import annotations
 
@@ -26,40 +26,31 @@ def test_only_the_published_marts_give_sections() -> None:
     assert data["focus"] is None and data["rightsizing"] is None
 
 
-def test_focus_costs_by_month_and_provider_in_either_spelling() -> None:
-    for cost, start, provider, currency in (
-        ("BilledCost", "ChargePeriodStart", "ProviderName", "BillingCurrency"),
-        ("billed_cost", "charge_period_start", "service_provider_name", "billing_currency"),
-    ):
-        con = published_with(
-            f"""create table marts.fct_focus_costs as select * from (values
-                (1.5, timestamp '2026-10-03', 'AWS', 'USD'),
-                (2.0, timestamp '2026-10-20', 'AWS', 'USD'),
-                (4.0, timestamp '2026-10-20', 'CircleCI', 'USD'))
-                as t("{cost}", "{start}", "{provider}", "{currency}")"""
-        )
-        assert read_report_data(con)["focus"] == [
-            {"month": "2026-10", "provider": "AWS", "currency": "USD", "cost": 3.5},
-            {"month": "2026-10", "provider": "CircleCI", "currency": "USD", "cost": 4.0},
-        ]
+def test_focus_costs_by_month_and_provider() -> None:
+    con = published_with(
+        """create table marts.fct_focus_costs as select * from (values
+            (1.5, timestamp '2026-10-03', 'AWS', 'USD'),
+            (2.0, timestamp '2026-10-20', 'AWS', 'USD'),
+            (4.0, timestamp '2026-10-20', 'CircleCI', 'USD'))
+            as t(EffectiveCost, ChargePeriodStart, ProviderName, BillingCurrency)"""
+    )
+    assert read_report_data(con)["focus"] == [
+        {"month": "2026-10", "provider": "AWS", "currency": "USD", "cost": 3.5},
+        {"month": "2026-10", "provider": "CircleCI", "currency": "USD", "cost": 4.0},
+    ]
 
 
-def test_focus_mart_without_focus_columns_gives_no_section() -> None:
-    con = published_with("create table marts.fct_focus_costs as select 1 as something")
-    assert read_report_data(con)["focus"] is None
-
-
-def test_rightsizing_largest_savings_first() -> None:
+def test_rightsizing_largest_savings_first_and_no_moves_without_savings() -> None:
     con = published_with(
         """create table marts.rightsizing_recommendations as select * from (values
-            ('org', 'api', 'build', 'large', 'medium', 12.5, 'p95 cpu 30 %', 'id1'),
-            ('org', 'web', 'test', 'xlarge', 'large', 40.0, 'p95 cpu 20 %', 'id2'))
-            as t(org_name, project_name, job_name, current_resource_class,
-                 recommended_resource_class, estimated_monthly_savings, reason, project_id)"""
+            ('org', 'api', 'ci', 'build', 'large', 'down', 'medium', 12.5, 'USD', 'high', 'a'),
+            ('org', 'web', 'ci', 'test', 'xlarge', 'down', 'large', 40.0, 'USD', 'high', 'b'),
+            ('org', 'db', 'ci', 'e2e', 'medium', 'keep', 'medium', 0.0, 'USD', 'high', 'c'))
+            as t(org_name, project_name, workflow_name, job_name, resource_class, action,
+                 recommended_class, estimated_savings_per_month, currency, confidence, reason)"""
     )
     section = read_report_data(con)["rightsizing"]
-    assert section["savings_column"] == "estimated_monthly_savings"
-    assert "project_id" not in section["columns"]
+    assert section["savings_column"] == "estimated_savings_per_month"
     assert [row["project_name"] for row in section["rows"]] == ["web", "api"]
 
 

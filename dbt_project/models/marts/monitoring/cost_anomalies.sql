@@ -3,66 +3,41 @@
   its weekday-matched baseline in one direction (up: it rose, down: it fell).
 
   Guarantees:
-  - Made of the days cost_daily_series scores (the same macros score both): an episode opens
-    on a day the series marks is_anomaly and stays open on the following days that stay off
-    the baseline in the same direction by var('anomaly_continue_pct') % of the alarm margin,
-    over gaps of at most var('anomaly_max_gap_days') days. A step is one episode, not one per
-    day; an archived project is one episode that ends once its baseline has absorbed it.
+  - Made of the days cost_daily_series scores (int_anomaly_days_scored, grouped into
+    episodes by int_anomaly_episodes; the method: models/marts/monitoring/anomalies.md): an
+    episode opens on a day the series marks is_anomaly and stays open on the following days
+    that stay off the baseline in the same direction by var('anomaly_continue_pct') % of the
+    alarm margin, over gaps of at most var('anomaly_max_gap_days') days. A step is one
+    episode, not one per day (tests/dbt/test_monitoring_method.py, case by case);
+    an archived project is one episode that ends once its baseline has absorbed it.
   - Actual and expected cost, and the impact, sum every day from first_day to last_day, in
     the scope's currency: exact actual cost, estimated expected cost. Seat (user) credits are
     left out, as in the series.
   - is_active: the episode's last day is at most var('anomaly_max_gap_days') days before the
     scope's last complete day, so it may still be going on.
-  - The driver says what changed, by drilling down: the project, then its workflow, then its
-    job (with the resource class it ran on) whose cost moved most in the episode's direction
-    against its own weekday-matched baseline (the median of the same weeks), over the
-    episode's days. Org-level usage without a project (a leased host) is its own "project".
-    A team's components are the jobs of the projects it had cost from, whole (a team with a
-    share of a project is pointed at the project's jobs, not at its share of them).
+  - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
+    its workflow, then its job (with the resource class it ran on) whose cost moved most in
+    the episode's direction against its own weekday-matched baseline, over the episode's
+    days (int_anomaly_component_changes; test_runaway_is_one_episode_flagged_on_its_first_day).
 */
 
 with
 
-filled as (
+episodes as (
 
-    select * from {{ ref('int_scope_days_filled') }}
-
-),
-
-daily_costs as (
-
-    select * from {{ ref('agg_daily_costs') }}
+    select * from {{ ref('int_anomaly_episodes') }}
 
 ),
 
-team_costs as (
+episode_days as (
 
-    select * from {{ ref('fct_team_costs_daily') }}
+    select * from {{ ref('int_anomaly_episode_days') }}
 
 ),
 
-{{ anomaly_scored_days('filled') }},
+drivers as (
 
-{{ anomaly_episode_days() }},
-
-scopes as (
-
-    select
-        scope_key,
-        max(scope_type) as scope_type,
-        max(scope_name) as scope_name,
-        max(org_id) as org_id,
-        max(org_name) as org_name,
-        max(project_id) as project_id,
-        max(project_name) as project_name,
-        max(workflow_name) as workflow_name,
-        max(resource_class) as resource_class,
-        max(team_name) as team_name,
-        max(currency) as currency,
-        max(usage_date) as series_last_day
-
-    from filled
-    group by scope_key
+    select * from {{ ref('int_anomaly_drivers') }}
 
 ),
 
@@ -70,11 +45,6 @@ episode_totals as (
 
     select
         anomaly_id,
-        scope_key,
-        episode_direction as direction,
-        episode_first_day as first_day,
-        episode_detected_day as detected_day,
-        episode_last_day as last_day,
         count(*) as duration_days,
         sum(case when is_anomaly and anomaly_direction = episode_direction then 1 else 0 end)
             as anomalous_days,
@@ -98,309 +68,30 @@ episode_totals as (
             as flagged_gone_quiet
 
     from episode_days
-    group by
-        anomaly_id, scope_key, episode_direction, episode_first_day, episode_detected_day,
-        episode_last_day
+    group by anomaly_id
 
 ),
 
--- the driver ------------------------------------------------------------------------------
-
-component_days as (
-
-    -- job-level daily usage, seats aside: the components a scope's cost is made of
-    select
-        {{ surrogate_key(['org_id', 'project_id', 'workflow_name', 'job_name', 'resource_class']) }}
-            as component_key,
-        usage_date,
-        org_id,
-        project_id,
-        max(project_name) as project_name,
-        workflow_name,
-        job_name,
-        resource_class,
-        sum(total_credits - user_credits) as usage_credits
-
-    from daily_costs
-    group by usage_date, org_id, project_id, workflow_name, job_name, resource_class
-    having sum(total_credits - user_credits) <> 0
-
-),
-
-episode_scopes as (
+episodes_measured as (
 
     select
-        episode_totals.anomaly_id,
-        episode_totals.first_day,
-        episode_totals.last_day,
-        scopes.scope_type,
-        scopes.org_id,
-        scopes.project_id,
-        scopes.workflow_name,
-        scopes.resource_class,
-        scopes.team_name
-
-    from episode_totals
-    inner join scopes
-        on episode_totals.scope_key = scopes.scope_key
-
-),
-
-team_episode_projects as (
-
-    -- a team's components are the jobs of the projects it had cost from (org-level rows
-    -- without a project included) during the episode or its baseline weeks
-    select distinct
-        episode_scopes.anomaly_id,
-        team_costs.project_id
-
-    from episode_scopes
-    inner join team_costs
-        on episode_scopes.scope_type = 'team'
-        and team_costs.team = episode_scopes.team_name
-        and team_costs.org_id = episode_scopes.org_id
-        and team_costs.total_credits <> 0
-        and team_costs.usage_date <= episode_scopes.last_day
-        and team_costs.usage_date >= cast(
-            {{ dbt.dateadd('day', -7 * var('anomaly_baseline_weeks') | int, 'episode_scopes.first_day') }}
-            as date)
-
-),
-
-episode_components as (
-
-    -- every component of the episode's scope with usage during the episode or its baseline
-    select distinct
-        episode_scopes.anomaly_id,
-        component_days.component_key,
-        component_days.project_id,
-        component_days.workflow_name,
-        component_days.job_name,
-        component_days.resource_class
-
-    from episode_scopes
-    inner join component_days
-        on component_days.org_id = episode_scopes.org_id
-        and component_days.usage_date <= episode_scopes.last_day
-        and component_days.usage_date >= cast(
-            {{ dbt.dateadd('day', -7 * var('anomaly_baseline_weeks') | int, 'episode_scopes.first_day') }}
-            as date)
-        and (
-            episode_scopes.scope_type = 'org'
-            or (episode_scopes.scope_type = 'project'
-                and component_days.project_id = episode_scopes.project_id)
-            or (episode_scopes.scope_type = 'workflow'
-                and component_days.project_id = episode_scopes.project_id
-                and component_days.workflow_name = episode_scopes.workflow_name)
-            or (episode_scopes.scope_type = 'resource_class'
-                and component_days.resource_class = episode_scopes.resource_class)
-            or (episode_scopes.scope_type = 'team'
-                and exists (
-                    select 1 from team_episode_projects
-                    where team_episode_projects.anomaly_id = episode_scopes.anomaly_id
-                        and team_episode_projects.project_id
-                            is not distinct from component_days.project_id
-                ))
-        )
-
-),
-
-component_episode_days as (
-
-    select
-        episode_components.*,
-        episode_days.usage_date,
-        episode_days.price_per_credit,
-        episode_days.baseline_days
-
-    from episode_components
-    inner join episode_days
-        on episode_components.anomaly_id = episode_days.anomaly_id
-
-),
-
-component_baselines as (
-
-    -- each component's median on the same weekday of the scope's baseline weeks (0 when it
-    -- did not run)
-    select
-        component_episode_days.anomaly_id,
-        component_episode_days.component_key,
-        component_episode_days.usage_date,
-        {{ median('coalesce(past_day.usage_credits, 0)') }} as expected_credits
-
-    from component_episode_days
-    inner join baseline_lags
-        on baseline_lags.weeks_back <= component_episode_days.baseline_days
-    left join component_days as past_day
-        on past_day.component_key = component_episode_days.component_key
-        and past_day.usage_date = cast(
-            {{ dbt.dateadd('day', '-7 * baseline_lags.weeks_back', 'component_episode_days.usage_date') }}
-            as date)
-    group by
-        component_episode_days.anomaly_id,
-        component_episode_days.component_key,
-        component_episode_days.usage_date
-
-),
-
-component_changes as (
-
-    select
-        component_episode_days.anomaly_id,
-        component_episode_days.component_key,
-        component_episode_days.project_id,
-        component_episode_days.workflow_name,
-        component_episode_days.job_name,
-        component_episode_days.resource_class,
-        sum(
-            (coalesce(actual_day.usage_credits, 0) - component_baselines.expected_credits)
-            * component_episode_days.price_per_credit
-        ) as change_cost
-
-    from component_episode_days
-    inner join component_baselines
-        on component_episode_days.anomaly_id = component_baselines.anomaly_id
-        and component_episode_days.component_key = component_baselines.component_key
-        and component_episode_days.usage_date = component_baselines.usage_date
-    left join component_days as actual_day
-        on actual_day.component_key = component_episode_days.component_key
-        and actual_day.usage_date = component_episode_days.usage_date
-    group by
-        component_episode_days.anomaly_id,
-        component_episode_days.component_key,
-        component_episode_days.project_id,
-        component_episode_days.workflow_name,
-        component_episode_days.job_name,
-        component_episode_days.resource_class
-
-),
-
-component_changes_directed as (
-
-    -- the change that counts in the episode's direction: a rise for up, a fall for down
-    select
-        component_changes.*,
-        case when episode_totals.direction = 'up' then 1 else -1 end * component_changes.change_cost
-            as directed_change_cost
-
-    from component_changes
-    inner join episode_totals
-        on component_changes.anomaly_id = episode_totals.anomaly_id
-
-),
-
-project_changes as (
-
-    select
-        anomaly_id,
-        project_id,
-        sum(directed_change_cost) as directed_change_cost,
-        row_number() over (
-            partition by anomaly_id
-            order by sum(directed_change_cost) desc, project_id
-        ) as project_rank
-
-    from component_changes_directed
-    group by anomaly_id, project_id
-
-),
-
-workflow_changes as (
-
-    select
-        component_changes_directed.anomaly_id,
-        component_changes_directed.project_id,
-        component_changes_directed.workflow_name,
-        sum(component_changes_directed.change_cost) as change_cost,
-        row_number() over (
-            partition by component_changes_directed.anomaly_id
-            order by sum(component_changes_directed.directed_change_cost) desc,
-                component_changes_directed.workflow_name
-        ) as workflow_rank
-
-    from component_changes_directed
-    inner join project_changes
-        on component_changes_directed.anomaly_id = project_changes.anomaly_id
-        and component_changes_directed.project_id is not distinct from project_changes.project_id
-        and project_changes.project_rank = 1
-    group by
-        component_changes_directed.anomaly_id,
-        component_changes_directed.project_id,
-        component_changes_directed.workflow_name
-
-),
-
-job_changes as (
-
-    select
-        component_changes_directed.anomaly_id,
-        component_changes_directed.project_id,
-        component_changes_directed.workflow_name,
-        component_changes_directed.job_name,
-        component_changes_directed.resource_class,
-        component_changes_directed.change_cost,
-        row_number() over (
-            partition by component_changes_directed.anomaly_id
-            order by component_changes_directed.directed_change_cost desc,
-                component_changes_directed.job_name,
-                component_changes_directed.resource_class
-        ) as job_rank
-
-    from component_changes_directed
-    inner join workflow_changes
-        on component_changes_directed.anomaly_id = workflow_changes.anomaly_id
-        and component_changes_directed.project_id is not distinct from workflow_changes.project_id
-        and component_changes_directed.workflow_name is not distinct from workflow_changes.workflow_name
-        and workflow_changes.workflow_rank = 1
-
-),
-
-project_names as (
-
-    select
-        project_id,
-        max(project_name) as project_name
-
-    from component_days
-    where project_id is not null
-    group by project_id
-
-),
-
-drivers as (
-
-    select
-        job_changes.anomaly_id,
-        job_changes.project_id as driver_project_id,
-        project_names.project_name as driver_project_name,
-        job_changes.workflow_name as driver_workflow_name,
-        workflow_changes.change_cost as driver_workflow_change_cost,
-        job_changes.job_name as driver_job_name,
-        job_changes.resource_class as driver_resource_class,
-        job_changes.change_cost as driver_job_change_cost
-
-    from job_changes
-    inner join workflow_changes
-        on job_changes.anomaly_id = workflow_changes.anomaly_id
-        and workflow_changes.workflow_rank = 1
-    left join project_names
-        on job_changes.project_id = project_names.project_id
-    where job_changes.job_rank = 1
-
-),
-
--- -----------------------------------------------------------------------------------------
-
-episodes as (
-
-    select
-        episode_totals.anomaly_id,
-        scopes.*,
-        episode_totals.direction,
-        episode_totals.first_day,
-        episode_totals.detected_day,
-        episode_totals.last_day,
+        episodes.anomaly_id,
+        episodes.scope_key,
+        episodes.scope_type,
+        episodes.scope_name,
+        episodes.org_id,
+        episodes.org_name,
+        episodes.project_id,
+        episodes.project_name,
+        episodes.workflow_name,
+        episodes.resource_class,
+        episodes.team_name,
+        episodes.currency,
+        episodes.series_last_day,
+        episodes.direction,
+        episodes.first_day,
+        episodes.detected_day,
+        episodes.last_day,
         episode_totals.duration_days,
         episode_totals.anomalous_days,
         cast(episode_totals.actual_cost as {{ money_type() }}) as actual_cost,
@@ -412,7 +103,7 @@ episodes as (
                 then 100 * cast(episode_totals.actual_cost - episode_totals.expected_cost as double precision)
                     / cast(episode_totals.expected_cost as double precision)
         end as impact_pct,
-        case when episode_totals.direction = 'up' then episode_totals.max_score
+        case when episodes.direction = 'up' then episode_totals.max_score
             else episode_totals.min_score end as peak_score,
         episode_totals.flagged_actual_cost,
         episode_totals.flagged_expected_cost,
@@ -420,7 +111,7 @@ episodes as (
         episode_totals.flagged_upper_bound_cost,
         episode_totals.flagged_score,
         episode_totals.flagged_gone_quiet,
-        {{ dbt.datediff('episode_totals.last_day', 'scopes.series_last_day', 'day') }}
+        {{ dbt.datediff('episodes.last_day', 'episodes.series_last_day', 'day') }}
             <= {{ var('anomaly_max_gap_days') | int }} as is_active,
         drivers.driver_project_id,
         drivers.driver_project_name,
@@ -430,11 +121,11 @@ episodes as (
         drivers.driver_resource_class,
         cast(drivers.driver_job_change_cost as {{ money_type() }}) as driver_job_change_cost
 
-    from episode_totals
-    inner join scopes
-        on episode_totals.scope_key = scopes.scope_key
+    from episodes
+    inner join episode_totals
+        on episodes.anomaly_id = episode_totals.anomaly_id
     left join drivers
-        on episode_totals.anomaly_id = drivers.anomaly_id
+        on episodes.anomaly_id = drivers.anomaly_id
 
 ),
 
@@ -455,7 +146,7 @@ severities as (
                 || coalesce(' on ' || driver_resource_class, '')
         end as driver_label
 
-    from episodes
+    from episodes_measured
 
 ),
 

@@ -15,21 +15,24 @@
     in credits priced at the day's price: a new contracted price is not an anomaly.
   - A day is anomalous exactly when the actual cost lies outside [lower_bound_cost,
     upper_bound_cost]: its score, its change in percent and its money impact all pass their
-    thresholds (see macros/anomaly_scoring.sql and the README ("Anomalies and budgets")), and the scope has at
-    least var('anomaly_min_history_days') days of history. cost_anomalies groups these days.
+    thresholds, and the scope has at least var('anomaly_min_history_days') days of history
+    (int_anomaly_days_scored; assert_anomalous_days_lie_outside_their_bounds; the method:
+    models/marts/monitoring/anomalies.md). cost_anomalies groups these days.
 */
 
 with
 
-filled as (
+scored_days as (
 
-    select * from {{ ref('int_scope_days_filled') }}
+    select * from {{ ref('int_anomaly_days_scored') }}
 
 ),
 
-{{ anomaly_scored_days('filled') }},
+episode_days as (
 
-{{ anomaly_episode_days() }},
+    select * from {{ ref('int_anomaly_episode_days') }}
+
+),
 
 day_episodes as (
 

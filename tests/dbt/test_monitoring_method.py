@@ -1,0 +1,431 @@
+"""The anomaly and budget method, case by case, from the daily costs up to the marts.
+
+Each case gives the rows the method starts from (int_scope_days_filled, and for the driver
+agg_daily_costs and fct_team_costs_daily, or for budgets stg_seeds__budgets) and the rows a
+mart must show. The scoring runs through several models (int_anomaly_baselines ...
+cost_anomalies; int_budget_scopes ... budget_status_monthly), which a dbt unit test cannot
+span: it mocks the direct parents of one model. So the given rows are written as tables into
+one empty database, every case under its own org (`org_id || '@' || case`), and one real
+`dbt run` builds the method's models on them. Each case then reads its own rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import TEST_PRICES, run_dbt, write_seeds
+
+# the models of the method: everything after int_scope_days_filled, agg_daily_costs,
+# fct_team_costs_daily and stg_seeds__budgets on the way to the monitoring marts
+METHOD_MODELS = [
+    "int_anomaly_volatility",
+    "int_anomaly_baselines",
+    "int_anomaly_days_scored",
+    "int_anomaly_episodes",
+    "int_anomaly_episode_days",
+    "int_anomaly_component_days",
+    "int_anomaly_component_changes",
+    "int_anomaly_drivers",
+    "cost_daily_series",
+    "cost_anomalies",
+    "int_budget_scopes",
+    "int_budget_periods",
+    "int_budget_days",
+    "int_budget_forecasts",
+    "budget_status_monthly",
+]
+GIVEN_TABLES = {
+    "int_scope_days_filled": "intermediate.int_scope_days_filled",
+    "agg_daily_costs": "marts.agg_daily_costs",
+    "fct_team_costs_daily": "marts.fct_team_costs_daily",
+    "stg_seeds__budgets": "staging.stg_seeds__budgets",
+    "stg_seeds__calendar": "staging.stg_seeds__calendar",
+}
+# the columns a case's rows are made its own by (a suffix '@<case>')
+OWN_COLUMNS = {
+    "int_scope_days_filled": ["scope_key", "org_id"],
+    "agg_daily_costs": ["org_id"],
+    "fct_team_costs_daily": ["org_id"],
+    "stg_seeds__budgets": ["budget_key"],
+    "stg_seeds__calendar": [],
+}
+# the company calendar of every case: one day off for every org, after the anomaly cases' ten
+# weeks and among the budget case's remaining days, and one of another org (ignored)
+CALENDAR = """select * from (values
+    (date '2026-03-16', 'company day off', 'holiday', cast(null as varchar)),
+    (date '2026-03-23', 'another org''s day off', 'holiday', 'org-b'))
+    as t(calendar_date, calendar_name, calendar_kind, org_id)"""
+
+# ten weeks from Monday 2026-01-05 of a project costing about 10 USD a weekday (20,000
+# credits at 0.0005) and 1 USD a weekend day, alternating +-10 % from week to week
+RHYTHM = """(case when i % 7 < 5
+    then 20000 + case when (i // 7) % 2 = 0 then 2000 else -2000 end
+    else 2000 + case when (i // 7) % 2 = 0 then 200 else -200 end end)"""
+NO_JOBS = """select cast(null as varchar) as org_id, cast(null as varchar) as project_id,
+    cast(null as varchar) as project_name, cast(null as varchar) as workflow_name,
+    cast(null as varchar) as job_name, cast(null as varchar) as resource_class,
+    cast(null as date) as usage_date, cast(0 as decimal(38, 9)) as total_credits,
+    cast(0 as decimal(38, 9)) as user_credits
+where false"""
+NO_TEAMS = """select cast(null as varchar) as team, cast(null as varchar) as org_id,
+    cast(null as varchar) as project_id, cast(null as date) as usage_date,
+    cast(0 as decimal(38, 9)) as total_credits
+where false"""
+
+
+def project_days(
+    credits: str,
+    *,
+    scope_key: str = "p1",
+    name: str = "api",
+    first_day: int = 0,
+    price: str = "0.0005",
+) -> str:
+    """int_scope_days_filled rows of one project scope of org-a from day `first_day` to day 69
+    (day i is 2026-01-05 + i), costing `credits` (an expression of i) at `price` a credit."""
+    return f"""
+select
+    '{scope_key}' as scope_key, cast(date '2026-01-05' + i as date) as usage_date,
+    'project' as scope_type, 'org-a' as org_id, 'acme' as org_name,
+    '{scope_key}' as project_id, '{name}' as project_name,
+    cast(null as varchar) as workflow_name, cast(null as varchar) as resource_class,
+    cast(null as varchar) as team_name, '{name}' as scope_name,
+    cast(date '2026-01-05' + {first_day} as date) as first_usage_date,
+    cast(date '2026-01-05' + 69 as date) as last_usage_date,
+    i - {first_day} as history_days,
+    cast(date '2026-01-05' + 69 as date) as complete_through,
+    'USD' as currency, cast({price} as decimal(18, 9)) as price_per_credit,
+    runs as workflow_runs,
+    case when runs > 0 then cast(credits as double) * credits / runs else 0 end
+        as workflow_run_credits_squared,
+    cast(credits as decimal(38, 9)) as usage_credits,
+    cast(credits * {price} as decimal(38, 18)) as actual_cost,
+    cast(0 as decimal(38, 18)) as seat_cost
+from (
+    select i, credits, case when credits = 0 then 0 when i % 7 < 5 then 10 else 1 end as runs
+    from (
+        select i, {credits} as credits
+        from (select cast(n as integer) as i from range({first_day}, 70) as t(n))
+    )
+)"""
+
+
+@dataclass
+class Case:
+    """Given rows, and the rows a mart must show (only the columns named)."""
+
+    name: str
+    mart: str
+    expect: list[dict[str, Any]]
+    given: dict[str, str] = field(default_factory=dict)
+
+
+CASES = [
+    # weekends are a tenth of weekdays, yet no day is an anomaly, so there is no episode
+    Case(
+        "weekly_rhythm_without_incident_raises_nothing",
+        "cost_anomalies",
+        [],
+        {"int_scope_days_filled": project_days(RHYTHM)},
+    ),
+    # on Friday 2026-03-06 the project costs 30 USD instead of about 10 (the e2e job on large
+    # runs twenty times its usual credits): one episode of one day; expected is the median
+    # of the eight previous Fridays (20,000 credits at 0.0005 = 10 USD), impact +20 USD
+    # (+200 %), low severity (below 25), and the driver is the e2e job of workflow ci on
+    # large, whose cost moved +19.10 USD (40,200 credits against a median of 2,000)
+    Case(
+        "one_day_spike_is_one_episode_with_its_impact",
+        "cost_anomalies",
+        [
+            {
+                "scope_name": "api",
+                "direction": "up",
+                "first_day": date(2026, 3, 6),
+                "detected_day": date(2026, 3, 6),
+                "last_day": date(2026, 3, 6),
+                "duration_days": 1,
+                "anomalous_days": 1,
+                "is_active": False,
+                "actual_cost": 30,
+                "expected_cost": 10,
+                "impact_cost": 20,
+                "impact_pct": 200,
+                "severity": "low",
+                "driver_project_name": "api",
+                "driver_workflow_name": "ci",
+                "driver_job_name": "e2e",
+                "driver_resource_class": "large",
+                "driver_job_change_cost": 19.1,
+                "driver_workflow_change_cost": 20,
+            }
+        ],
+        {
+            "int_scope_days_filled": project_days(f"case when i = 60 then 60000 else {RHYTHM} end"),
+            "agg_daily_costs": f"""
+select 'org-a' as org_id, 'p1' as project_id, 'api' as project_name,
+    'ci' as workflow_name, job_name, resource_class,
+    cast(date '2026-01-05' + i as date) as usage_date,
+    cast(credits as decimal(38, 9)) as total_credits,
+    cast(0 as decimal(38, 9)) as user_credits
+from (
+    select i, 'build' as job_name, 'medium' as resource_class, 0.9 * {RHYTHM} as credits
+    from (select cast(n as integer) as i from range(70) as t(n))
+    union all
+    select i, 'e2e', 'large', (case when i = 60 then 60000 else {RHYTHM} end) - 0.9 * {RHYTHM}
+    from (select cast(n as integer) as i from range(70) as t(n))
+)""",
+        },
+    ),
+    # from Monday 2026-03-02 the weekdays cost twice as much, the weekends do not change, and
+    # the data ends two weeks later: one episode from the first day of the step to the last
+    # weekday (the weekend between does not split it), still active (the last complete day
+    # is only two days later)
+    Case(
+        "step_change_is_one_episode_not_one_per_day",
+        "cost_anomalies",
+        [
+            {
+                "direction": "up",
+                "first_day": date(2026, 3, 2),
+                "detected_day": date(2026, 3, 2),
+                "last_day": date(2026, 3, 13),
+                "duration_days": 12,
+                "is_active": True,
+            }
+        ],
+        {
+            "int_scope_days_filled": project_days(
+                f"case when i >= 56 and i % 7 < 5 then 2 * {RHYTHM} else {RHYTHM} end"
+            )
+        },
+    ),
+    # from Monday 2026-03-02 no usage at all (zero-filled days): one episode, down, from that
+    # Monday to the last weekday, -100 %. Expected: five weekdays at 10 USD (the median of
+    # eight weeks at 9 and 11), the weekend between at 1 USD a day, then five weekdays at 9
+    # USD (the first zero week is in their baseline now, which lowers its median): 97 USD
+    Case(
+        "drop_to_nothing_is_found_as_a_drop",
+        "cost_anomalies",
+        [
+            {
+                "direction": "down",
+                "first_day": date(2026, 3, 2),
+                "last_day": date(2026, 3, 13),
+                "duration_days": 12,
+                "is_active": True,
+                "actual_cost": 0,
+                "expected_cost": 97,
+                "impact_cost": -97,
+                "impact_pct": -100,
+            }
+        ],
+        {"int_scope_days_filled": project_days(f"case when i >= 56 then 0 else {RHYTHM} end")},
+    ),
+    # api costs exactly 10 USD every day and 10.01 USD one day; web costs nothing every day
+    # and 0.01 USD one day: baselines without any spread (web's is zero) keep a finite, small
+    # score through the floors, and no cent is an anomaly
+    Case(
+        "flat_series_does_not_divide_by_zero_or_alarm_on_a_cent",
+        "cost_anomalies",
+        [],
+        {
+            "int_scope_days_filled": project_days("case when i = 65 then 20020 else 20000 end")
+            + "\nunion all\n"
+            + project_days("case when i = 65 then 20 else 0 end", scope_key="p2", name="web")
+        },
+    ),
+    # first used on 2026-03-02, 10 USD a day for two weeks, then 100 USD on its fourteenth
+    # day: not the 28 days of history a scope needs, so nothing is raised
+    Case(
+        "scope_with_two_weeks_of_history_cannot_alarm",
+        "cost_anomalies",
+        [],
+        {
+            "int_scope_days_filled": project_days(
+                "case when i = 69 then 10 * 20000 else 20000 end", first_day=56
+            )
+        },
+    ),
+    # the usage keeps its rhythm but the price falls from 0.0005 to 0.0001 USD on 2026-03-02
+    # (the cost falls by 80 %): the baseline is priced at each day's price, so no drop
+    Case(
+        "new_contracted_price_is_not_an_anomaly",
+        "cost_anomalies",
+        [],
+        {
+            "int_scope_days_filled": project_days(
+                RHYTHM, price="case when i >= 56 then 0.0001 else 0.0005 end"
+            )
+        },
+    ),
+    # two weeks of history: every day is in the series, none scorable, none anomalous
+    Case(
+        "young_scope_days_are_not_scorable",
+        "cost_daily_series",
+        [
+            {
+                "scope_key": "p1",
+                "usage_date": date(2026, 3, 2 + d),
+                "is_scorable": False,
+                "is_anomaly": False,
+                "anomaly_id": None,
+            }
+            for d in range(14)
+        ],
+        {
+            "int_scope_days_filled": project_days(
+                "case when i = 69 then 10 * 20000 else 20000 end", first_day=56
+            )
+        },
+    ),
+    # project budgeted-api costs 10 USD a weekday, 2 USD a weekend day, and 20 USD a Monday
+    # (50 on the first two Mondays of February, outside the forecast's four weeks); data is
+    # complete through Tuesday 2026-03-10. March: 96 USD to date (Sun 2, Mon 20, Tue-Fri 40,
+    # weekend 4, Mon 20, Tue 10); the 21 remaining days are three Mondays, one of them (03-16)
+    # a company day off forecast like a weekend day at 2 and two at 20, twelve other weekdays
+    # at 10 and six weekend days at 2 = 174; forecast 270 against 200: 48 % used, no threshold
+    # crossed, 135 % forecast, at risk. February (past, 316 USD: two Mondays at 50,
+    # two at 20, sixteen weekdays at 10, eight weekend days at 2) against 300: over, every
+    # threshold.
+    Case(
+        "budget_forecast_matches_a_hand_computed_month",
+        "budget_status_monthly",
+        [
+            {
+                "budget_month": date(2026, 3, 1),
+                "matched_scopes": 1,
+                "month_state": "current",
+                "as_of_date": date(2026, 3, 10),
+                "days_in_month": 31,
+                "days_complete": 10,
+                "days_remaining": 21,
+                "cost_to_date": 96,
+                "forecast_cost": 270,
+                "pct_used": 48,
+                "forecast_pct": 135,
+                "thresholds_crossed": None,
+                "highest_threshold_crossed_pct": None,
+                "status": "at risk",
+            },
+            {
+                "budget_month": date(2026, 2, 1),
+                "matched_scopes": 1,
+                "month_state": "past",
+                "as_of_date": date(2026, 3, 10),
+                "days_in_month": 28,
+                "days_complete": 28,
+                "days_remaining": 0,
+                "cost_to_date": 316,
+                "forecast_cost": 316,
+                "pct_used": 105.33,
+                "forecast_pct": 105.33,
+                "thresholds_crossed": "50%, 80%, 100%",
+                "highest_threshold_crossed_pct": 100,
+                "status": "over",
+            },
+        ],
+        {
+            "stg_seeds__budgets": """
+select budget_key, 'project' as scope_type, 'budgeted-api' as scope,
+    cast(budget_month as date) as budget_month, cast(budget_month as date) as month_as_written,
+    cast(budget_amount as decimal(38, 18)) as budget_amount,
+    cast(budget_amount as varchar) as budget_amount_as_written, 'USD' as currency
+from (values ('project:budgeted-api:2026-03-01', '2026-03-01', 200),
+    ('project:budgeted-api:2026-02-01', '2026-02-01', 300))
+    as t(budget_key, budget_month, budget_amount)""",
+            "int_scope_days_filled": """
+select
+    'p1' as scope_key, d as usage_date, 'project' as scope_type, 'org-a' as org_id,
+    'acme' as org_name, 'p1' as project_id, 'budgeted-api' as project_name,
+    cast(null as varchar) as team_name, date '2026-03-10' as complete_through,
+    'USD' as currency,
+    cast(case
+        when dayofweek(d) in (0, 6) then 2
+        when dayofweek(d) = 1 and d < date '2026-02-11' then 50
+        when dayofweek(d) = 1 then 20
+        else 10
+    end as decimal(38, 18)) as actual_cost,
+    cast(0 as decimal(38, 18)) as seat_cost
+from (
+    select cast(date '2026-02-01' + i as date) as d
+    from (select cast(n as integer) as i from range(38) as t(n))
+)""",
+        },
+    ),
+]
+
+
+def _own(case: Case, table: str, sql: str) -> str:
+    """The case's rows of `table`, its keys made its own."""
+    replaced = ", ".join(f"{c} || '@{case.name}' as {c}" for c in OWN_COLUMNS[table])
+    if not replaced:
+        return sql
+    return f"select * replace ({replaced}) from ({sql})"
+
+
+@pytest.fixture(scope="module")
+def method_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every case's given rows in one database, and the method's models built on them."""
+    work = tmp_path_factory.mktemp("method")
+    db = work / "method.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for table, relation in GIVEN_TABLES.items():
+            parts = [_own(c, table, c.given.get(table, "")) for c in CASES if table in c.given]
+            empty = {
+                "agg_daily_costs": NO_JOBS,
+                "fct_team_costs_daily": NO_TEAMS,
+                "stg_seeds__calendar": CALENDAR,
+            }
+            if table in empty:
+                parts.append(empty[table])
+            con.execute(f"create schema if not exists {relation.split('.')[0]}")
+            con.execute(f"create table {relation} as " + "\nunion all by name\n".join(parts))
+    seeds = write_seeds(work / "seeds", TEST_PRICES)
+    run = run_dbt(["run", "--select", *METHOD_MODELS], db=db, seeds=seeds, work=work)
+    assert run.returncode == 0, run.output[-4000:]
+    return db
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or expected is None or isinstance(actual, bool):
+        return bool(expected is actual or expected == actual)
+    if isinstance(expected, int | float | Decimal) and isinstance(actual, int | float | Decimal):
+        return math.isclose(float(expected), float(actual), rel_tol=1e-9, abs_tol=1e-9)
+    return bool(expected == actual)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_method_case(method_db: Path, case: Case) -> None:
+    key = "budget_key" if case.mart == "budget_status_monthly" else "org_id"
+    with duckdb.connect(str(method_db), read_only=True) as con:
+        cursor = con.execute(
+            f"select * from marts.{case.mart} where {key} like ? order by all",
+            [f"%@{case.name}"],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    suffix = f"@{case.name}"
+    actual = [
+        {k: v.removesuffix(suffix) if isinstance(v, str) else v for k, v in row.items()}
+        for row in rows
+    ]
+    assert len(actual) == len(case.expect), actual
+    unmatched = list(actual)
+    for expected in case.expect:
+        match = next(
+            (
+                row
+                for row in unmatched
+                if all(_same(value, row[column]) for column, value in expected.items())
+            ),
+            None,
+        )
+        assert match is not None, (expected, [{c: r[c] for c in expected} for r in unmatched])
+        unmatched.remove(match)
