@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,8 +43,10 @@ from simulator.catalog import (
     OrgSpec,
 )
 from simulator.dialects import ODD_BRANCHES, odd_branch_index
+from simulator.histories import World
 from simulator.ids import random_uuid_bytes, stable_uuid, uuid_text_to_arrow
 from simulator.incidents import (
+    INCIDENT_PLANS,
     Incident,
     MeasuredEffect,
     place_incidents,
@@ -393,6 +395,8 @@ class UsageGenerator:
         scale: activity multiplier; 1.0 gives about 1,000 rows per day for both
             organizations together (about 405,000 rows for 400 days).
         incidents: plant the labelled incidents (switch off to measure their effect).
+        world: organizations, incidents and noise profiles instead of the default world
+            (`histories.history_world` builds the evaluation histories).
     """
 
     def __init__(
@@ -402,6 +406,7 @@ class UsageGenerator:
         days: int = 400,
         scale: float = 1.0,
         incidents: bool = True,
+        world: World | None = None,
     ) -> None:
         if days < 1:
             raise ValueError("days must be at least 1")
@@ -414,7 +419,9 @@ class UsageGenerator:
         self.scale = scale
         self.incidents_enabled = incidents
         self._strings = _Strings()
-        self._models = [_OrgModel(spec, i, self._strings) for i, spec in enumerate(ORGANIZATIONS)]
+        self.world = world
+        specs = world.organizations if world else ORGANIZATIONS
+        self._models = [_OrgModel(spec, i, self._strings) for i, spec in enumerate(specs)]
         self._strings.freeze()
         self._by_id = {m.spec.id: m for m in self._models}
         self.organizations: tuple[Organization, ...] = tuple(
@@ -424,7 +431,10 @@ class UsageGenerator:
             for m in self._models
         )
         placed = place_incidents(
-            self.end_date, self.start_date, {o.id: o.name for o in self.organizations}
+            self.end_date,
+            self.start_date,
+            {o.id: o.name for o in self.organizations},
+            world.incident_plans if world else INCIDENT_PLANS,
         )
         self.incidents: tuple[Incident, ...] = placed
         self._active_incidents = placed if incidents else ()
@@ -521,6 +531,7 @@ class UsageGenerator:
         end_date: date | None = None,
         days: int = 400,
         org_ids: Sequence[str] | None = None,
+        world: World | None = None,
     ) -> float:
         """Return the scale at which the whole history holds about `rows` rows.
 
@@ -530,11 +541,12 @@ class UsageGenerator:
             end_date: its end date (default yesterday UTC).
             days: its history length.
             org_ids: organizations counted (default: all).
+            world: the world generated (default: the default one).
 
         Returns:
             A scale for `UsageGenerator` (within a few percent of the target).
         """
-        probe = cls(seed=seed, end_date=end_date, days=days, scale=1.0)
+        probe = cls(seed=seed, end_date=end_date, days=days, scale=1.0, world=world)
         ids = list(org_ids) if org_ids else [o.id for o in probe.organizations]
         sample_days = [
             probe.start_date + timedelta(days=int(d))
@@ -553,7 +565,9 @@ class UsageGenerator:
         Returns:
             Baseline and signed change of project credits per day, by incident id.
         """
-        twin = UsageGenerator(self.seed, self.end_date, self.days, self.scale, incidents=False)
+        twin = UsageGenerator(
+            self.seed, self.end_date, self.days, self.scale, incidents=False, world=self.world
+        )
         effects = {}
         for inc in self.incidents:
             last = inc.last_day or self.end_date
@@ -678,6 +692,15 @@ class UsageGenerator:
         )
         counts = np.floor(mu + rng.random(len(mu))).astype(np.int64)
         counts[scheduled] = np.round(self._n_sched * factors[scheduled]).astype(np.int64)
+        profile = self.world.profile(spec.id) if self.world else None
+        tail = None
+        if profile is not None and not profile.is_gentle and self.world:
+            noisy = np.random.default_rng([self.seed, model.index, day.toordinal(), 1])
+            counts = profile.pipeline_counts(
+                f"{self.seed}/{spec.id}", day, noisy, mu, counts, factors, model.kind_project,
+                scheduled, self._n_sched, self.world.shapes[spec.id],
+            )  # fmt: skip
+            tail = profile.duration_factors(noisy)
         if not in_range:
             counts[:] = 0
         pipe_kind, pipe_pos = _expand(counts)
@@ -713,7 +736,7 @@ class UsageGenerator:
         wf_tpl = model.kind_wf_flat[model.kind_wf_start[pipe_kind][wf_pipe] + wf_pos]
         wf_start = pipe_ms[wf_pipe] + rng.integers(500, 4_000, len(wf_pipe))
         ov = self._job_overrides(model, active)
-        first = self._run(model, rng, ov, wf_tpl, wf_start)
+        first = self._run(model, rng, ov, wf_tpl, wf_start, tail)
         # Keep every job start inside the day: move late pipelines earlier as a whole.
         overflow = np.zeros(n_pipe, dtype=np.int64)
         if len(first.row_wf):
@@ -732,7 +755,7 @@ class UsageGenerator:
                 break
             r_tpl, r_pipe = prev_tpl[again], prev_pipe[again]
             r_start = prev.wf_stopped[again] + rng.integers(120_000, 1_500_000, int(again.sum()))
-            runs = self._run(model, rng, ov, r_tpl, r_start)
+            runs = self._run(model, rng, ov, r_tpl, r_start, tail)
             late_wf = np.zeros(len(r_tpl), dtype=bool)
             late_wf[runs.row_wf[runs.started >= _DAY_MS - 1_000]] = True
             if late_wf.any():
@@ -836,6 +859,7 @@ class UsageGenerator:
         ov: _JobOverrides,
         wf_tpl: np.ndarray,
         wf_start: np.ndarray,
+        tail: Callable[[int], np.ndarray] | None = None,
     ) -> _Runs:
         """Run workflows: expand jobs, draw outcomes, stop at the first bad stage, time them."""
         n_wf = len(wf_tpl)
@@ -862,6 +886,8 @@ class UsageGenerator:
 
         median = model.jt_median[row_jt] * ov.duration[row_jt]
         dur = median * np.exp(rng.normal(0.0, _DURATION_NOISE, m))
+        if tail is not None:
+            dur = dur * tail(m)
         partial = rng.uniform(0.05, 1.0, m)
         dur = np.where(status == 1, dur * np.maximum(partial, 0.2), dur)
         dur = np.where(status == 2, dur * partial * 0.6, dur)

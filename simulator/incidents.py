@@ -14,7 +14,7 @@ Ground-truth file (CSV, one row per incident, header row first):
 | project, workflow, job | the scope (blank above the scope's level) |
 | resource_class | the resource class involved (for a resource-class change: the new one) |
 | kind | what happened: `runaway_schedule`, `resource_class_upgrade`, `project_archived`, |
-|  | `flaky_rerun_storm`, `workload_paused` or `parallelism_increase` |
+|  | `flaky_rerun_storm`, `workload_paused`, `parallelism_increase` or `pipeline_loop` |
 | direction | `up` or `down` (the cost effect) |
 | shape | `spike`: back to normal after `last_day`; `step`: a lasting change of level |
 | first_day | first UTC day affected (YYYY-MM-DD) |
@@ -45,6 +45,7 @@ IncidentKind = Literal[
     "flaky_rerun_storm",
     "workload_paused",
     "parallelism_increase",
+    "pipeline_loop",
 ]
 
 LIST_PRICE_USD = 0.0006
@@ -203,7 +204,10 @@ INCIDENT_PLANS: tuple[IncidentPlan, ...] = (
 
 
 def place_incidents(
-    end_date: date, start_date: date, org_names: dict[str, str]
+    end_date: date,
+    start_date: date,
+    org_names: dict[str, str],
+    plans: tuple[IncidentPlan, ...] = INCIDENT_PLANS,
 ) -> tuple[Incident, ...]:
     """Put the incident plans on calendar days.
 
@@ -211,12 +215,13 @@ def place_incidents(
         end_date: last generated UTC day.
         start_date: first generated UTC day; incidents that would start before it are left out.
         org_names: organization id to name.
+        plans: the plans (default: the default world's six incidents).
 
     Returns:
         The incidents that start inside the generated history.
     """
     placed = []
-    for plan in INCIDENT_PLANS:
+    for plan in plans:
         first = end_date - timedelta(days=plan.first_days_before_end)
         last = (
             None

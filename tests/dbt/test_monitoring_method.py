@@ -25,6 +25,7 @@ from conftest import TEST_PRICES, run_dbt, write_seeds
 # the models of the method: everything after int_scope_days_filled, agg_daily_costs,
 # fct_team_costs_daily and stg_seeds__budgets on the way to the monitoring marts
 METHOD_MODELS = [
+    "int_anomaly_volatility",
     "int_anomaly_baselines",
     "int_anomaly_days_scored",
     "int_anomaly_episodes",
@@ -45,6 +46,7 @@ GIVEN_TABLES = {
     "agg_daily_costs": "marts.agg_daily_costs",
     "fct_team_costs_daily": "marts.fct_team_costs_daily",
     "stg_seeds__budgets": "staging.stg_seeds__budgets",
+    "stg_seeds__calendar": "staging.stg_seeds__calendar",
 }
 # the columns a case's rows are made its own by (a suffix '@<case>')
 OWN_COLUMNS = {
@@ -52,7 +54,14 @@ OWN_COLUMNS = {
     "agg_daily_costs": ["org_id"],
     "fct_team_costs_daily": ["org_id"],
     "stg_seeds__budgets": ["budget_key"],
+    "stg_seeds__calendar": [],
 }
+# the company calendar of every case: one day off for every org, after the anomaly cases' ten
+# weeks and among the budget case's remaining days, and one of another org (ignored)
+CALENDAR = """select * from (values
+    (date '2026-03-16', 'company day off', 'holiday', cast(null as varchar)),
+    (date '2026-03-23', 'another org''s day off', 'holiday', 'org-b'))
+    as t(calendar_date, calendar_name, calendar_kind, org_id)"""
 
 # ten weeks from Monday 2026-01-05 of a project costing about 10 USD a weekday (20,000
 # credits at 0.0005) and 1 USD a weekend day, alternating +-10 % from week to week
@@ -279,9 +288,10 @@ from (
     # project budgeted-api costs 10 USD a weekday, 2 USD a weekend day, and 20 USD a Monday
     # (50 on the first two Mondays of February, outside the forecast's four weeks); data is
     # complete through Tuesday 2026-03-10. March: 96 USD to date (Sun 2, Mon 20, Tue-Fri 40,
-    # weekend 4, Mon 20, Tue 10); the 21 remaining days are three Mondays at 20, twelve other
-    # weekdays at 10 and six weekend days at 2 = 192; forecast 288 against 200: 48 % used, no
-    # threshold crossed, 144 % forecast, at risk. February (past, 316 USD: two Mondays at 50,
+    # weekend 4, Mon 20, Tue 10); the 21 remaining days are three Mondays, one of them (03-16)
+    # a company day off forecast like a weekend day at 2 and two at 20, twelve other weekdays
+    # at 10 and six weekend days at 2 = 174; forecast 270 against 200: 48 % used, no threshold
+    # crossed, 135 % forecast, at risk. February (past, 316 USD: two Mondays at 50,
     # two at 20, sixteen weekdays at 10, eight weekend days at 2) against 300: over, every
     # threshold.
     Case(
@@ -297,9 +307,9 @@ from (
                 "days_complete": 10,
                 "days_remaining": 21,
                 "cost_to_date": 96,
-                "forecast_cost": 288,
+                "forecast_cost": 270,
                 "pct_used": 48,
-                "forecast_pct": 144,
+                "forecast_pct": 135,
                 "thresholds_crossed": None,
                 "highest_threshold_crossed_pct": None,
                 "status": "at risk",
@@ -355,6 +365,8 @@ from (
 def _own(case: Case, table: str, sql: str) -> str:
     """The case's rows of `table`, its keys made its own."""
     replaced = ", ".join(f"{c} || '@{case.name}' as {c}" for c in OWN_COLUMNS[table])
+    if not replaced:
+        return sql
     return f"select * replace ({replaced}) from ({sql})"
 
 
@@ -366,7 +378,11 @@ def method_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with duckdb.connect(str(db)) as con:
         for table, relation in GIVEN_TABLES.items():
             parts = [_own(c, table, c.given.get(table, "")) for c in CASES if table in c.given]
-            empty = {"agg_daily_costs": NO_JOBS, "fct_team_costs_daily": NO_TEAMS}
+            empty = {
+                "agg_daily_costs": NO_JOBS,
+                "fct_team_costs_daily": NO_TEAMS,
+                "stg_seeds__calendar": CALENDAR,
+            }
             if table in empty:
                 parts.append(empty[table])
             con.execute(f"create schema if not exists {relation.split('.')[0]}")

@@ -56,6 +56,11 @@ baseline_values as (
         and past_day.usage_date = cast(
             {{ dbt.dateadd('day', '-7 * baseline_lags.weeks_back', 'scoped_day.usage_date') }}
             as date)
+    -- the company's off days (seeds/calendar.csv) are not learnt from
+    inner join {{ ref('int_anomaly_volatility') }} as past_flags
+        on past_flags.scope_key = past_day.scope_key
+        and past_flags.usage_date = past_day.usage_date
+        and not past_flags.is_off_day
 
 ),
 

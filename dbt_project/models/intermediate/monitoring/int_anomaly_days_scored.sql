@@ -41,6 +41,12 @@ baselines as (
 
 ),
 
+volatility as (
+
+    select * from {{ ref('int_anomaly_volatility') }}
+
+),
+
 baselines_priced as (
 
     select
@@ -56,12 +62,44 @@ baselines_priced as (
         cast(baselines.level_credits * filled.price_per_credit as {{ money_type() }})
             as level_cost,
         baselines.lump_credits * cast(filled.price_per_credit as double precision)
-            as cost_per_lump
+            as cost_per_lump,
+        volatility.is_off_day,
+        volatility.has_gone_quiet,
+        volatility.is_quiet_start,
+        -- how far this scope's days usually depart from their baseline, in money
+        1.4826 * volatility.residual_median_abs_credits
+            * cast(filled.price_per_credit as double precision) as usual_spread_cost,
+        volatility.residual_upper_credits / 1.2816
+            * cast(filled.price_per_credit as double precision) as usual_rise_cost,
+        -1 * volatility.residual_lower_credits / 1.2816
+            * cast(filled.price_per_credit as double precision) as usual_fall_cost
 
     from filled
     inner join baselines
         on filled.scope_key = baselines.scope_key
         and filled.usage_date = baselines.usage_date
+    inner join volatility
+        on filled.scope_key = volatility.scope_key
+        and filled.usage_date = volatility.usage_date
+
+),
+
+baselines_spread as (
+
+    select
+        *,
+        cast(actual_cost - expected_cost as {{ money_type() }}) as deviation_cost,
+        -- a robust standard deviation with floors, in money at the day's price: the larger
+        -- of the same weekday's spread and the scope's usual spread over all recent days
+        greatest(
+            1.4826 * cast(median_absolute_deviation_cost as double precision),
+            coalesce(usual_spread_cost, 0),
+            {{ floor_pct / 100 }} * cast(greatest(expected_cost, level_cost) as double precision),
+            coalesce(cost_per_lump, 0),
+            {{ min_amount / threshold }}
+        ) as spread_cost
+
+    from baselines_priced
 
 ),
 
@@ -69,16 +107,50 @@ baselines_scaled as (
 
     select
         *,
-        cast(actual_cost - expected_cost as {{ money_type() }}) as deviation_cost,
-        -- a robust standard deviation with two floors, in money at the day's price
-        greatest(
-            1.4826 * cast(median_absolute_deviation_cost as double precision),
-            {{ floor_pct / 100 }} * cast(greatest(expected_cost, level_cost) as double precision),
-            coalesce(cost_per_lump, 0),
-            {{ min_amount / threshold }}
-        ) as score_scale_cost
+        -- each direction also as wide as the scope's usual rises (falls): the upper
+        -- (lower) tail of its recent departures, in standard deviations of a normal tail
+        greatest(spread_cost, coalesce(usual_rise_cost, 0)) as rise_scale_cost,
+        greatest(spread_cost, coalesce(usual_fall_cost, 0)) as fall_scale_cost
 
-    from baselines_priced
+    from baselines_spread
+
+),
+
+baselines_margins as (
+
+    select
+        *,
+        -- the deviation a day needs to pass the score, the percentage and the amount tests
+        greatest(
+            {{ threshold }} * rise_scale_cost,
+            {{ min_pct / 100 }} * cast(expected_cost as double precision),
+            {{ min_amount }}
+        ) as rise_margin_cost,
+        case
+            -- a drop on a day the company is off is no anomaly: no lower bound
+            when is_off_day
+                then 3 * cast(expected_cost as double precision) + {{ min_amount }}
+            -- a scope that has gone quiet: anything below the quiet level is a drop
+            when has_gone_quiet or is_quiet_start then least(
+                greatest(
+                    {{ threshold }} * fall_scale_cost,
+                    {{ min_pct / 100 }} * cast(expected_cost as double precision),
+                    {{ min_amount }}
+                ),
+                -- its first quiet day leans (so the episode is dated from it) without
+                -- being anomalous yet: the lower bound is zero until it has gone quiet
+                case when has_gone_quiet then 1 else 2 end
+                    * {{ 1 - var('anomaly_quiet_pct') | float / 100 }}
+                    * cast(expected_cost as double precision)
+            )
+            else greatest(
+                {{ threshold }} * fall_scale_cost,
+                {{ min_pct / 100 }} * cast(expected_cost as double precision),
+                {{ min_amount }}
+            )
+        end as fall_margin_cost
+
+    from baselines_scaled
 
 ),
 
@@ -86,14 +158,12 @@ baselines_bounded as (
 
     select
         *,
-        -- the deviation a day needs to pass the score, the percentage and the amount tests
-        greatest(
-            {{ threshold }} * score_scale_cost,
-            {{ min_pct / 100 }} * cast(expected_cost as double precision),
-            {{ min_amount }}
-        ) as alarm_margin_cost
+        case when deviation_cost >= 0 then rise_scale_cost else fall_scale_cost end
+            as score_scale_cost,
+        case when deviation_cost >= 0 then rise_margin_cost else fall_margin_cost end
+            as alarm_margin_cost
 
-    from baselines_scaled
+    from baselines_margins
 
 ),
 
@@ -103,9 +173,9 @@ final as (
         *,
         history_days >= {{ min_history }} and baseline_days > 0 and expected_cost is not null
             as is_scorable,
-        cast(expected_cost + alarm_margin_cost as {{ money_type() }}) as upper_bound_cost,
+        cast(expected_cost + rise_margin_cost as {{ money_type() }}) as upper_bound_cost,
         cast(
-            case when expected_cost > alarm_margin_cost then expected_cost - alarm_margin_cost else 0 end
+            case when expected_cost > fall_margin_cost then expected_cost - fall_margin_cost else 0 end
             as {{ money_type() }}
         ) as lower_bound_cost,
         cast(deviation_cost as double precision) / score_scale_cost as score,
@@ -117,15 +187,15 @@ final as (
         case
             when history_days < {{ min_history }} or baseline_days = 0 or expected_cost is null
                 then false
-            when actual_cost > expected_cost + alarm_margin_cost then true
-            when actual_cost < expected_cost - alarm_margin_cost then true
+            when actual_cost > expected_cost + rise_margin_cost then true
+            when actual_cost < expected_cost - fall_margin_cost then true
             else false
         end as is_anomaly,
         case
             when history_days < {{ min_history }} or baseline_days = 0 or expected_cost is null
                 then null
-            when actual_cost > expected_cost + alarm_margin_cost then 'up'
-            when actual_cost < expected_cost - alarm_margin_cost then 'down'
+            when actual_cost > expected_cost + rise_margin_cost then 'up'
+            when actual_cost < expected_cost - fall_margin_cost then 'down'
         end as anomaly_direction
 
     from baselines_bounded

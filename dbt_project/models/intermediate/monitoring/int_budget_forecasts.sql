@@ -4,7 +4,9 @@
 
   Guarantees:
   - Each remaining day of the month is forecast at the average cost of the same weekday over
-    the last var('budget_forecast_weeks') complete weeks up to the as-of day
+    the last var('budget_forecast_weeks') complete weeks up to the as-of day, the company's
+    off days (seeds/calendar.csv, rows for every org) left out; a remaining off day is
+    forecast at the average of the recent weekend days, like a day nobody works
     (int_budget_days); at the average of all those days when a weekday has no history yet;
     zero for a scope without recent days (test_budgets_match_a_reference_forecast). A past
     month has no row (nothing remains); a future month is all forecast.
@@ -26,6 +28,22 @@ budget_days as (
 
 ),
 
+calendar as (
+
+    select * from {{ ref('stg_seeds__calendar') }}
+
+),
+
+company_off_days as (
+
+    -- days off for every org: a budget can cover several orgs
+    select distinct calendar_date
+
+    from calendar
+    where org_id is null
+
+),
+
 day_numbers as (
 
     {{ dbt.generate_series(31) }}
@@ -44,6 +62,9 @@ recent_days as (
         and budget_days.usage_date > cast(
             {{ dbt.dateadd('day', -7 * var('budget_forecast_weeks') | int, 'budget_periods.as_of_date') }}
             as date)
+    left join company_off_days
+        on budget_days.usage_date = company_off_days.calendar_date
+    where company_off_days.calendar_date is null
 
 ),
 
@@ -71,6 +92,11 @@ remaining_days_rated as (
         -- an average is not exact: made money here, so the month's sum of the days is exact
         -- and does not depend on the order the database adds them in
         cast(coalesce(
+            case when max(company_off_days.calendar_date) is not null then avg(case
+                -- Saturday or Sunday: 1970-01-04 was a Sunday
+                when mod({{ dbt.datediff("cast('1970-01-04' as date)", 'recent_days.usage_date', 'day') }}, 7) in (0, 6)
+                    then recent_days.cost
+            end) end,
             avg(case
                 when mod({{ dbt.datediff('recent_days.usage_date', 'remaining_days.usage_date', 'day') }}, 7) = 0
                     then recent_days.cost
@@ -80,6 +106,8 @@ remaining_days_rated as (
         ) as {{ money_type() }}) as forecast_cost
 
     from remaining_days
+    left join company_off_days
+        on remaining_days.usage_date = company_off_days.calendar_date
     left join recent_days
         on remaining_days.budget_key = recent_days.budget_key
     group by remaining_days.budget_key, remaining_days.usage_date

@@ -53,7 +53,19 @@ episode_totals as (
         min(case when is_anomaly and anomaly_direction = episode_direction then score end)
             as min_score,
         sum(actual_cost) as actual_cost,
-        sum(expected_cost) as expected_cost
+        sum(expected_cost) as expected_cost,
+        -- the day that raised the episode, as it was judged
+        max(case when usage_date = episode_detected_day then actual_cost end)
+            as flagged_actual_cost,
+        max(case when usage_date = episode_detected_day then expected_cost end)
+            as flagged_expected_cost,
+        max(case when usage_date = episode_detected_day then lower_bound_cost end)
+            as flagged_lower_bound_cost,
+        max(case when usage_date = episode_detected_day then upper_bound_cost end)
+            as flagged_upper_bound_cost,
+        max(case when usage_date = episode_detected_day then score end) as flagged_score,
+        max(case when usage_date = episode_detected_day and has_gone_quiet then 1 else 0 end)
+            as flagged_gone_quiet
 
     from episode_days
     group by anomaly_id
@@ -93,6 +105,12 @@ episodes_measured as (
         end as impact_pct,
         case when episodes.direction = 'up' then episode_totals.max_score
             else episode_totals.min_score end as peak_score,
+        episode_totals.flagged_actual_cost,
+        episode_totals.flagged_expected_cost,
+        episode_totals.flagged_lower_bound_cost,
+        episode_totals.flagged_upper_bound_cost,
+        episode_totals.flagged_score,
+        episode_totals.flagged_gone_quiet,
         {{ dbt.datediff('episodes.last_day', 'episodes.series_last_day', 'day') }}
             <= {{ var('anomaly_max_gap_days') | int }} as is_active,
         drivers.driver_project_id,
@@ -192,7 +210,23 @@ final as (
                 || cast(round(abs(driver_job_change_cost), 2) as {{ dbt.type_string() }})
                 || ' ' || currency || ')',
                 '')
-            as description
+            as description,
+        -- why the episode was raised: its flagged day against the band this scope's own
+        -- volatility allows (rounded here, only in this sentence)
+        'flagged on ' || cast(detected_day as {{ dbt.type_string() }}) || ': '
+            || cast(round(flagged_actual_cost, 2) as {{ dbt.type_string() }}) || ' ' || currency
+            || case
+                when flagged_gone_quiet = 1
+                    then ' where ' || cast(round(flagged_expected_cost, 2) as {{ dbt.type_string() }})
+                        || ' was expected: the scope went quiet, which it had not in the weeks before'
+                else ', outside the ' || cast(round(flagged_lower_bound_cost, 2) as {{ dbt.type_string() }})
+                    || ' to ' || cast(round(flagged_upper_bound_cost, 2) as {{ dbt.type_string() }})
+                    || ' this scope spends on such a day (expected '
+                    || cast(round(flagged_expected_cost, 2) as {{ dbt.type_string() }})
+                    || '), ' || cast(round(abs(flagged_score), 1) as {{ dbt.type_string() }})
+                    || ' times its usual spread'
+            end
+            as why_flagged
 
     from severities
 

@@ -1,0 +1,219 @@
+/*
+  int_anomaly_volatility: one row per scope and UTC day of int_scope_days_filled: how much
+  this scope's days usually depart from their weekday-matched baseline, learnt from the
+  var('anomaly_baseline_weeks') weeks before the day (every day of them, not only the same
+  weekday), whether the company is off that day (seeds/calendar.csv), and whether the scope
+  has gone quiet. The anomaly score reads it (macros/anomaly_scoring.sql), so each series is
+  judged against its own volatility: a sparse or spiky series (a nightly fuzzer, a training
+  job that runs some days) is not flagged for doing what it regularly does.
+
+  Guarantees:
+  - One row per row of int_scope_days_filled (left joins only; unique on scope_key and
+    usage_date).
+  - Credits, not money: the score prices them at the day's own price.
+  - Only days before the day itself are learnt from, and never the company's off days (a
+    holiday neither widens the usual spread nor counts as the scope going quiet).
+  - residual_* are departures from the same baseline the score uses: the median of the same
+    weekday over the previous var('anomaly_baseline_weeks') weeks, off days left out.
+*/
+
+{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- set tail = var('anomaly_tail_quantile_pct') | float / 100 -%}
+{%- set quiet = var('anomaly_quiet_pct') | float / 100 -%}
+{%- set quiet_days = var('anomaly_quiet_days') | int -%}
+{%- set min_amount = var('anomaly_min_amount') | float -%}
+{%- if not (0.5 < tail < 1) or quiet_days < 1 -%}
+    {{ exceptions.raise_compiler_error(
+        "anomaly_tail_quantile_pct must be between 50 and 100 and anomaly_quiet_days at "
+        ~ "least 1 (got " ~ tail * 100 ~ ", " ~ quiet_days ~ ")") }}
+{%- endif %}
+
+{{ config(materialized='table') }}
+
+with
+
+filled as (
+
+    select * from {{ ref('int_scope_days_filled') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('stg_seeds__calendar') }}
+
+),
+
+off_days as (
+
+    -- the scope-days the company is off: a calendar day for every org or for this one
+    select distinct
+        filled.scope_key,
+        filled.usage_date
+
+    from filled
+    inner join calendar
+        on calendar.calendar_date = filled.usage_date
+        and (calendar.org_id is null or calendar.org_id = filled.org_id)
+
+),
+
+days as (
+
+    select
+        filled.scope_key,
+        filled.usage_date,
+        filled.usage_credits,
+        filled.price_per_credit,
+        off_days.usage_date is not null as is_off_day
+
+    from filled
+    left join off_days
+        on filled.scope_key = off_days.scope_key
+        and filled.usage_date = off_days.usage_date
+
+),
+
+baseline_lags as (
+
+    {% for weeks_back in range(1, weeks + 1) -%}
+    select {{ weeks_back }} as weeks_back
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+baseline_values as (
+
+    -- the same weekday 1..N weeks before, inside the scope's life, working days only
+    select
+        scoped_day.scope_key,
+        scoped_day.usage_date,
+        past_day.usage_credits as baseline_credits
+
+    from days as scoped_day
+    cross join baseline_lags
+    inner join days as past_day
+        on past_day.scope_key = scoped_day.scope_key
+        and past_day.usage_date = cast(
+            {{ dbt.dateadd('day', '-7 * baseline_lags.weeks_back', 'scoped_day.usage_date') }}
+            as date)
+        and not past_day.is_off_day
+
+),
+
+baseline_medians as (
+
+    select
+        scope_key,
+        usage_date,
+        {{ median('baseline_credits') }} as expected_credits
+
+    from baseline_values
+    group by scope_key, usage_date
+
+),
+
+residuals as (
+
+    select
+        days.*,
+        baseline_medians.expected_credits,
+        days.usage_credits - baseline_medians.expected_credits as residual_credits,
+        -- a quiet day: almost nothing, where falling to that is a drop of at least the
+        -- minimum amount
+        {{ 1 - quiet }} * baseline_medians.expected_credits * days.price_per_credit
+            >= {{ min_amount }}
+            and days.usage_credits < {{ quiet }} * baseline_medians.expected_credits
+            as is_quiet
+
+    from days
+    left join baseline_medians
+        on days.scope_key = baseline_medians.scope_key
+        and days.usage_date = baseline_medians.usage_date
+
+),
+
+learnt as (
+
+    -- what the weeks before the day say, working days only (rows are contiguous days): how
+    -- far days depart from their baselines, learnt from the weeks before the last one
+    select
+        scope_key,
+        usage_date,
+        is_off_day,
+        median(abs(residual_credits)) filter (where not is_off_day) over settled_weeks
+            as residual_median_abs_credits,
+        quantile_cont(residual_credits, {{ tail }}) filter (where not is_off_day)
+            over settled_weeks as residual_upper_credits,
+        quantile_cont(residual_credits, {{ 1 - tail }}) filter (where not is_off_day)
+            over settled_weeks as residual_lower_credits,
+        count(*) filter (where is_quiet and not is_off_day) over previous_weeks
+            as quiet_days_before
+
+    from residuals
+    window
+        previous_weeks as (
+            partition by scope_key order by usage_date
+            rows between {{ 7 * weeks }} preceding and 1 preceding
+        ),
+        -- the same length, a week earlier: a change (a step) does not widen the spread it is
+        -- judged by in its own first week, so it stays one episode until the baseline
+        -- has absorbed it
+        settled_weeks as (
+            partition by scope_key order by usage_date
+            rows between {{ 7 * weeks + 7 }} preceding and 8 preceding
+        )
+
+),
+
+watched_days as (
+
+    -- the working days on which the scope is expected to spend enough for a fall to nothing
+    -- to matter: a weekend or holiday in between does not break a quiet run
+    select
+        scope_key,
+        usage_date,
+        case when is_quiet then sum(case when is_quiet then 1 else 0 end) over (
+            partition by scope_key order by usage_date
+            rows between {{ quiet_days - 1 }} preceding and current row
+        ) else 0 end as quiet_days_running
+
+    from residuals
+    where not is_off_day
+        and {{ 1 - quiet }} * expected_credits * price_per_credit >= {{ min_amount }}
+
+),
+
+final as (
+
+    select
+        learnt.scope_key,
+        learnt.usage_date,
+        learnt.is_off_day,
+        learnt.residual_median_abs_credits,
+        learnt.residual_upper_credits,
+        learnt.residual_lower_credits,
+        learnt.quiet_days_before,
+        -- gone quiet: its last anomaly_quiet_days watched days were all quiet, in a scope
+        -- that was quiet on fewer than that many days of the weeks before
+        coalesce(
+            watched_days.quiet_days_running >= {{ quiet_days }}
+                and learnt.quiet_days_before < {{ quiet_days }},
+            false
+        ) as has_gone_quiet,
+        -- a quiet watched day of a scope that is rarely quiet: maybe the start of going quiet
+        coalesce(
+            watched_days.quiet_days_running >= 1 and learnt.quiet_days_before < {{ quiet_days }},
+            false
+        ) as is_quiet_start
+
+    from learnt
+    left join watched_days
+        on learnt.scope_key = watched_days.scope_key
+        and learnt.usage_date = watched_days.usage_date
+
+)
+
+select * from final
