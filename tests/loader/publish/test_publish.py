@@ -156,7 +156,11 @@ def test_duckdb_engine_reads_every_mart_through_sqlalchemy(published: Path) -> N
         assert sorted(names) == sorted(m["name"] for m in manifest["marts"])
         for mart in manifest["marts"]:
             result = connection.execute(sqlalchemy.text(f"select * from marts.{mart['name']}"))
-            assert len(result.fetchall()) == mart["rows"] > 0, mart["name"]
+            assert len(result.fetchall()) == mart["rows"], mart["name"]
+    # The test build has no cloud bills, so no cloud cost moves with a CI episode; every other
+    # mart has rows, so reading it through SQLAlchemy read real values.
+    empty = {mart["name"] for mart in manifest["marts"] if mart["rows"] == 0}
+    assert empty == {"cost_shift_correlations"}
     engine.dispose()
 
 
