@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from conftest import TEST_PRICES, run_dbt, write_seeds
 # fct_team_costs_daily and stg_seeds__budgets on the way to the monitoring marts
 METHOD_MODELS = [
     "int_anomaly_volatility",
+    "int_anomaly_run_costs",
     "int_anomaly_baselines",
     "int_anomaly_days_scored",
     "int_anomaly_episodes",
@@ -87,9 +88,11 @@ def project_days(
     name: str = "api",
     first_day: int = 0,
     price: str = "0.0005",
+    runs: str = "case when i % 7 < 5 then 10 else 1 end",
 ) -> str:
     """int_scope_days_filled rows of one project scope of org-a from day `first_day` to day 69
-    (day i is 2026-01-05 + i), costing `credits` (an expression of i) at `price` a credit."""
+    (day i is 2026-01-05 + i), costing `credits` (an expression of i) at `price` a credit, in
+    `runs` workflow runs (an expression of i; none on a day without credits)."""
     return f"""
 select
     '{scope_key}' as scope_key, cast(date '2026-01-05' + i as date) as usage_date,
@@ -109,7 +112,7 @@ select
     cast(credits * {price} as decimal(38, 18)) as actual_cost,
     cast(0 as decimal(38, 18)) as seat_cost
 from (
-    select i, credits, case when credits = 0 then 0 when i % 7 < 5 then 10 else 1 end as runs
+    select i, credits, case when credits = 0 then 0 else {runs} end as runs
     from (
         select i, {credits} as credits
         from (select cast(n as integer) as i from range({first_day}, 70) as t(n))
@@ -227,6 +230,63 @@ from (
             }
         ],
         {"int_scope_days_filled": project_days(f"case when i >= 56 then 0 else {RHYTHM} end")},
+    ),
+    # from Monday 2026-03-02 the weekdays have 6 workflow runs instead of 10, each costing 2.5
+    # times as much (a job moved to a bigger resource class): the day costs 50 % more, inside
+    # its bounds (a rise of 75 % is needed), but its runs cost 150 % more each, against a
+    # cost per run that strays by 10 % from week to week: one episode, up, flagged on its
+    # first day by its cost per run, to the last weekday (the weekend between, whose runs
+    # did not change, is bridged)
+    Case(
+        "run_cost_step_is_found_by_its_cost_per_run",
+        "cost_anomalies",
+        [
+            {
+                "direction": "up",
+                "first_day": date(2026, 3, 2),
+                "detected_day": date(2026, 3, 2),
+                "last_day": date(2026, 3, 13),
+                "is_active": True,
+            }
+        ],
+        {
+            "int_scope_days_filled": project_days(
+                f"case when i >= 56 and i % 7 < 5 then 1.5 * {RHYTHM} else {RHYTHM} end",
+                runs="case when i >= 56 and i % 7 < 5 then 6 when i % 7 < 5 then 10 else 1 end",
+            )
+        },
+    ),
+    # the same case, through its first day: no day before is anomalous; the first day costs
+    # 16.50 USD, inside its bounds, and is anomalous by its cost per run alone. Its window is Saturday and Sunday (1 run
+    # each, 1,800 credits) and Monday (6 runs, 33,000 credits): 36,600 credits where their
+    # runs usually cost 2 x 14,200 / 7 (seven earlier weekends at 2,200 and 1,800 credits a
+    # run) + 6 x 2,000 (eight earlier Mondays at 22,000 and 18,000 in 10 runs): 128 % more
+    Case(
+        "run_cost_step_day_is_anomalous_inside_its_bounds",
+        "cost_daily_series",
+        [
+            {"usage_date": date(2026, 1, 5) + timedelta(days=i), "is_anomaly": False}
+            for i in range(56)
+        ]
+        + [
+            {
+                "usage_date": date(2026, 3, 2),
+                "actual_cost": 16.5,
+                "expected_cost": 10,
+                "is_anomaly": True,
+                "anomaly_direction": "up",
+                "is_run_cost_rise": True,
+                "run_cost_change_pct": 100 * (36600 / (2 * 14200 / 7 + 6 * 2000) - 1),
+            }
+        ],
+        {
+            "int_scope_days_filled": f"""select * from ({
+                project_days(
+                    f"case when i >= 56 and i % 7 < 5 then 1.5 * {RHYTHM} else {RHYTHM} end",
+                    runs="case when i >= 56 and i % 7 < 5 then 6 when i % 7 < 5 then 10 else 1 end",
+                )
+            }) where usage_date <= date '2026-03-02'"""
+        },
     ),
     # api costs exactly 10 USD every day and 10.01 USD one day; web costs nothing every day
     # and 0.01 USD one day: baselines without any spread (web's is zero) keep a finite, small

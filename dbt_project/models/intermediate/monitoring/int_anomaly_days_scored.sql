@@ -8,9 +8,11 @@
   - Every column of int_scope_days_filled, unchanged: actual_cost is exact
     (assert_cost_daily_series_conserves_cost); expected cost, bounds and score are estimates.
   - is_anomaly exactly when the day is scorable (var('anomaly_min_history_days') days of
-    history and a baseline) and its actual cost lies outside [lower_bound_cost,
+    history and a baseline) and either its actual cost lies outside [lower_bound_cost,
     upper_bound_cost], which is: |score| above var('anomaly_score_threshold'), the change
-    above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount')
+    above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount'), or
+    its workflow runs cost more each than the scope's runs usually do (is_run_cost_rise,
+    int_anomaly_run_costs; then anomaly_direction is 'up')
     (assert_anomalous_days_lie_outside_their_bounds).
 */
 
@@ -47,6 +49,12 @@ volatility as (
 
 ),
 
+run_costs as (
+
+    select * from {{ ref('int_anomaly_run_costs') }}
+
+),
+
 baselines_priced as (
 
     select
@@ -72,7 +80,13 @@ baselines_priced as (
         volatility.residual_upper_credits / 1.2816
             * cast(filled.price_per_credit as double precision) as usual_rise_cost,
         -1 * volatility.residual_lower_credits / 1.2816
-            * cast(filled.price_per_credit as double precision) as usual_fall_cost
+            * cast(filled.price_per_credit as double precision) as usual_fall_cost,
+        run_costs.usual_credits_per_run,
+        run_costs.run_window_runs,
+        run_costs.run_window_change_cost,
+        100 * (exp(run_costs.run_window_log_ratio) - 1) as run_cost_change_pct,
+        run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
+        run_costs.is_run_cost_rise
 
     from filled
     inner join baselines
@@ -81,6 +95,9 @@ baselines_priced as (
     inner join volatility
         on filled.scope_key = volatility.scope_key
         and filled.usage_date = volatility.usage_date
+    inner join run_costs
+        on filled.scope_key = run_costs.scope_key
+        and filled.usage_date = run_costs.usage_date
 
 ),
 
@@ -189,11 +206,14 @@ final as (
                 then false
             when actual_cost > expected_cost + rise_margin_cost then true
             when actual_cost < expected_cost - fall_margin_cost then true
+            when is_run_cost_rise then true
             else false
         end as is_anomaly,
         case
             when history_days < {{ min_history }} or baseline_days = 0 or expected_cost is null
                 then null
+            -- its runs cost more each: up, whatever the number of runs did that day
+            when is_run_cost_rise then 'up'
             when actual_cost > expected_cost + rise_margin_cost then 'up'
             when actual_cost < expected_cost - fall_margin_cost then 'down'
         end as anomaly_direction

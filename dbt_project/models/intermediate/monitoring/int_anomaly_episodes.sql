@@ -56,18 +56,23 @@ scopes as (
 
 leaning_days as (
 
-    -- each scorable day off its baseline, in the direction it leans: anomalous, or merely
-    -- off by the continue percentage of its alarm margin
+    -- each scorable day off its baseline, in the direction it leans: anomalous (in its
+    -- anomaly's direction: a day whose runs cost more each leans up), or merely off by the
+    -- continue percentage of its alarm margin
     select
         scope_key,
         usage_date,
-        case when deviation_cost > 0 then 'up' else 'down' end as direction,
+        coalesce(anomaly_direction, case when deviation_cost > 0 then 'up' else 'down' end)
+            as direction,
         is_anomaly
 
     from scored_days
     where is_scorable
-        and abs(cast(deviation_cost as double precision)) >= {{ continue_ratio }} * alarm_margin_cost
         and deviation_cost <> 0
+        and (
+            is_anomaly
+            or abs(cast(deviation_cost as double precision)) >= {{ continue_ratio }} * alarm_margin_cost
+        )
 
 ),
 

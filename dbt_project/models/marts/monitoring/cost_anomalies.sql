@@ -15,6 +15,8 @@
     left out, as in the series.
   - is_active: the episode's last day is at most var('anomaly_max_gap_days') days before the
     scope's last complete day, so it may still be going on.
+  - why_flagged says which test raised the episode on its detected_day: the day outside its
+    bounds, the scope gone quiet, or its runs costing more each than usual.
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
@@ -65,7 +67,13 @@ episode_totals as (
             as flagged_upper_bound_cost,
         max(case when usage_date = episode_detected_day then score end) as flagged_score,
         max(case when usage_date = episode_detected_day and has_gone_quiet then 1 else 0 end)
-            as flagged_gone_quiet
+            as flagged_gone_quiet,
+        max(case when usage_date = episode_detected_day and is_run_cost_rise then 1 else 0 end)
+            as flagged_run_cost_rise,
+        max(case when usage_date = episode_detected_day then run_cost_change_pct end)
+            as flagged_run_cost_change_pct,
+        max(case when usage_date = episode_detected_day then run_cost_score end)
+            as flagged_run_cost_score
 
     from episode_days
     group by anomaly_id
@@ -111,6 +119,9 @@ episodes_measured as (
         episode_totals.flagged_upper_bound_cost,
         episode_totals.flagged_score,
         episode_totals.flagged_gone_quiet,
+        episode_totals.flagged_run_cost_rise,
+        episode_totals.flagged_run_cost_change_pct,
+        episode_totals.flagged_run_cost_score,
         {{ dbt.datediff('episodes.last_day', 'episodes.series_last_day', 'day') }}
             <= {{ var('anomaly_max_gap_days') | int }} as is_active,
         drivers.driver_project_id,
@@ -216,6 +227,12 @@ final as (
         'flagged on ' || cast(detected_day as {{ dbt.type_string() }}) || ': '
             || cast(round(flagged_actual_cost, 2) as {{ dbt.type_string() }}) || ' ' || currency
             || case
+                when flagged_run_cost_rise = 1
+                    then ', its workflow runs of the last {{ var('anomaly_run_cost_days') | int }} days cost '
+                        || cast(cast(round(flagged_run_cost_change_pct, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+                        || '% more each than this scope''s runs usually do, '
+                        || cast(round(flagged_run_cost_score, 1) as {{ dbt.type_string() }})
+                        || ' times the usual spread of its cost per run'
                 when flagged_gone_quiet = 1
                     then ' where ' || cast(round(flagged_expected_cost, 2) as {{ dbt.type_string() }})
                         || ' was expected: the scope went quiet, which it had not in the weeks before'

@@ -13,9 +13,10 @@
     assert_cost_daily_series_conserves_cost); expected cost, bounds and score are estimates.
   - The baseline is the median of the same weekday over var('anomaly_baseline_weeks') weeks,
     in credits priced at the day's price: a new contracted price is not an anomaly.
-  - A day is anomalous exactly when the actual cost lies outside [lower_bound_cost,
-    upper_bound_cost]: its score, its change in percent and its money impact all pass their
-    thresholds, and the scope has at least var('anomaly_min_history_days') days of history
+  - A day is anomalous exactly when the scope has at least var('anomaly_min_history_days')
+    days of history and either the actual cost lies outside [lower_bound_cost,
+    upper_bound_cost] (its score, its change in percent and its money impact all pass their
+    thresholds) or its workflow runs cost more each than usual (is_run_cost_rise)
     (int_anomaly_days_scored; assert_anomalous_days_lie_outside_their_bounds; the method:
     models/marts/monitoring/anomalies.md). cost_anomalies groups these days.
 */
@@ -80,6 +81,8 @@ final as (
         scored_days.deviation_cost,
         scored_days.change_pct,
         scored_days.score,
+        scored_days.run_cost_change_pct,
+        scored_days.is_run_cost_rise,
         scored_days.baseline_days,
         scored_days.history_days,
         scored_days.is_scorable,
