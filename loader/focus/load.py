@@ -42,7 +42,13 @@ from loader.focus.columns import (
     detect_version,
     snake_case,
 )
-from loader.settings import FOCUS_DATASET, FOCUS_FILES_TABLE, FOCUS_TABLE, PIPELINE_NAME
+from loader.settings import (
+    FOCUS_DATASET,
+    FOCUS_FILES_TABLE,
+    FOCUS_TABLE,
+    PIPELINE_NAME,
+    PROGRESS_SECONDS,
+)
 from loader.source.pipeline import create_pipeline, finish_pending, run
 
 log = logging.getLogger("loader")
@@ -352,9 +358,19 @@ def load_focus_files(paths: list[Path], db_path: Path, force: bool = False) -> F
             len(found),
         )
     files = []
+    last_line = -PROGRESS_SECONDS
     for number, path in enumerate(todo, 1):
         focus_file = read_focus_file(path, hashes[path])
-        log.info(
+        files.append(focus_file)
+        # One line per file would bury the rest of the log on a folder of monthly files: a
+        # line every few seconds, always the last file and any file with rejected rows.
+        now = time.monotonic()
+        shown = (
+            number == len(todo)
+            or focus_file.rejected.num_rows
+            or now - last_line >= PROGRESS_SECONDS
+        )
+        (log.info if shown else log.debug)(
             "Read %s (%d/%d): FOCUS %s, %s charge(s)%s",
             path,
             number,
@@ -363,7 +379,8 @@ def load_focus_files(paths: list[Path], db_path: Path, force: bool = False) -> F
             f"{focus_file.charges.num_rows:,}",
             f", {focus_file.rejected.num_rows:,} rejected" if focus_file.rejected.num_rows else "",
         )
-        files.append(focus_file)
+        if shown:
+            last_line = now
     rows = sum(f.charges.num_rows for f in files)
     rejected = sum(f.rejected.num_rows for f in files)
     if files:
