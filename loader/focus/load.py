@@ -19,7 +19,6 @@ command loads replace those stored from files it was not given: load a period's 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ from loader.settings import (
     PIPELINE_NAME,
     PROGRESS_SECONDS,
 )
+from loader.source.fingerprints import file_sha256, files_to_load
 from loader.source.pipeline import create_pipeline, finish_pending, run
 
 log = logging.getLogger("loader")
@@ -98,15 +98,6 @@ def find_focus_files(paths: list[Path]) -> list[Path]:
             f"no FOCUS export files ({', '.join(SUFFIXES)}) in {', '.join(map(str, paths))}."
         )
     return found
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _quote(name: str) -> str:
@@ -349,14 +340,7 @@ def load_focus_files(paths: list[Path], db_path: Path, force: bool = False) -> F
     pipeline = create_pipeline(db_path, FOCUS_PIPELINE, FOCUS_DATASET)
     finish_pending(pipeline)
     known = set() if force else _read_loaded(pipeline)
-    todo = [path for path in found if hashes[path] not in known]
-    if len(todo) < len(found):
-        log.info(
-            "%d of %d file(s) were loaded before with the same content: skipped "
-            "(--force loads them again)",
-            len(found) - len(todo),
-            len(found),
-        )
+    todo = files_to_load(found, hashes, known)
     files = []
     last_line = -PROGRESS_SECONDS
     for number, path in enumerate(todo, 1):
