@@ -86,6 +86,7 @@ baselines_priced as (
         run_costs.run_window_change_cost,
         100 * (exp(run_costs.run_window_log_ratio) - 1) as run_cost_change_pct,
         run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
+        run_costs.is_run_cost_up,
         run_costs.is_run_cost_rise
 
     from filled

@@ -6,7 +6,8 @@
   An episode is raised on an anomalous day of int_anomaly_days_scored, reaches back to the
   day the cost first went off its baseline in that direction (a step that needed a few days
   to stand out is dated from its first day), and stays open while the cost stays off its
-  baseline in the same direction by var('anomaly_continue_pct') % of the alarm margin, over
+  baseline in the same direction by var('anomaly_continue_pct') % of the alarm margin (or, up,
+  while its runs cost var('anomaly_run_cost_min_pct') % more each than usual), over
   gaps of at most var('anomaly_max_gap_days') days: a step the baseline is slowly absorbing
   remains one episode, and a weekday-only change too small to count on a weekend is bridged
   over it.
@@ -57,13 +58,17 @@ scopes as (
 leaning_days as (
 
     -- each scorable day off its baseline, in the direction it leans: anomalous (in its
-    -- anomaly's direction: a day whose runs cost more each leans up), or merely off by the
-    -- continue percentage of its alarm margin
+    -- anomaly's direction), a day whose runs cost var('anomaly_run_cost_min_pct') % more each
+    -- than usual (up), or a day off by the continue percentage of its alarm margin
     select
         scope_key,
         usage_date,
-        coalesce(anomaly_direction, case when deviation_cost > 0 then 'up' else 'down' end)
-            as direction,
+        case
+            when anomaly_direction is not null then anomaly_direction
+            when is_run_cost_up then 'up'
+            when deviation_cost > 0 then 'up'
+            else 'down'
+        end as direction,
         is_anomaly
 
     from scored_days
@@ -71,6 +76,7 @@ leaning_days as (
         and deviation_cost <> 0
         and (
             is_anomaly
+            or is_run_cost_up
             or abs(cast(deviation_cost as double precision)) >= {{ continue_ratio }} * alarm_margin_cost
         )
 

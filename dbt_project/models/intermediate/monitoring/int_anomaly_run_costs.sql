@@ -19,11 +19,13 @@
     expected credits are each day's runs at that day's usual credits per run.
   - The spread of the window's log ratio is learnt, as the volatility is, from the weeks
     before the last one, so a change does not widen the spread it is judged by.
-  - is_run_cost_rise exactly when: the window had var('anomaly_run_cost_min_runs') runs, its
-    runs cost var('anomaly_run_cost_min_pct') % more each than usual and
-    var('anomaly_run_cost_threshold') times the usual spread of that ratio, the day's own runs
-    also cost that percentage more each, and the window's extra cost passes
-    var('anomaly_min_amount') (test_monitoring_method.py, run_cost_step_is_found_by_its_cost_per_run).
+  - is_run_cost_up exactly when the day's own runs cost var('anomaly_run_cost_min_pct') %
+    more each than usual.
+  - is_run_cost_rise exactly when: the window's runs cost var('anomaly_run_cost_min_pct') %
+    more each than usual and var('anomaly_run_cost_threshold') times the usual spread of that
+    ratio, the day's own runs, at least var('anomaly_run_cost_min_runs') of them, also cost
+    that percentage more each (one long run on a quiet day is a lump, not a dearer run), and
+    the window's extra cost passes var('anomaly_min_amount') (test_monitoring_method.py, run_cost_step_is_found_by_its_cost_per_run).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
@@ -155,8 +157,11 @@ final as (
         run_window_log_spread,
         (run_window_credits - run_window_expected_credits)
             * cast(price_per_credit as double precision) as run_window_change_cost,
+        -- the day's own runs cost the percentage more each: an episode reaches back over
+        -- such days (int_anomaly_episodes), so a step is dated from its first day
+        coalesce(day_log_ratio > ln({{ min_ratio }}), false) as is_run_cost_up,
         coalesce(
-            run_window_runs >= {{ min_runs }}
+            workflow_runs >= {{ min_runs }}
             and run_window_log_ratio > ln({{ min_ratio }})
             and run_window_log_ratio > {{ threshold }} * run_window_log_spread
             and day_log_ratio > ln({{ min_ratio }})
