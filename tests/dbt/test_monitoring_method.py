@@ -28,6 +28,7 @@ METHOD_MODELS = [
     "int_anomaly_volatility",
     "int_anomaly_run_costs",
     "int_anomaly_baselines",
+    "int_anomaly_org_days",
     "int_anomaly_days_scored",
     "int_anomaly_episodes",
     "int_anomaly_episode_days",

@@ -10,7 +10,8 @@
   - is_anomaly exactly when the day is scorable (var('anomaly_min_history_days') days of
     history and a baseline) and either its actual cost lies outside [lower_bound_cost,
     upper_bound_cost], which is: |score| above var('anomaly_score_threshold'), the change
-    above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount'), or
+    above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount')
+    (a rise beyond what the org's busy day adds, int_anomaly_org_days.busy_factor), or
     its workflow runs cost more each than the scope's runs usually do (is_run_cost_rise,
     int_anomaly_run_costs; then anomaly_direction is 'up')
     (assert_anomalous_days_lie_outside_their_bounds).
@@ -55,6 +56,12 @@ run_costs as (
 
 ),
 
+org_days as (
+
+    select * from {{ ref('int_anomaly_org_days') }}
+
+),
+
 baselines_priced as (
 
     select
@@ -87,7 +94,10 @@ baselines_priced as (
         100 * (exp(run_costs.run_window_log_ratio) - 1) as run_cost_change_pct,
         run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
         run_costs.is_run_cost_up,
-        run_costs.is_run_cost_rise
+        run_costs.is_run_cost_rise,
+        -- how busy the whole org was that day (1 for the org itself: it is its own day)
+        case when filled.scope_type = 'org' then 1 else coalesce(org_days.busy_factor, 1) end
+            as org_busy_factor
 
     from filled
     inner join baselines
@@ -99,6 +109,9 @@ baselines_priced as (
     inner join run_costs
         on filled.scope_key = run_costs.scope_key
         and filled.usage_date = run_costs.usage_date
+    left join org_days
+        on filled.org_id = org_days.org_id
+        and filled.usage_date = org_days.usage_date
 
 ),
 
@@ -138,12 +151,13 @@ baselines_margins as (
 
     select
         *,
-        -- the deviation a day needs to pass the score, the percentage and the amount tests
+        -- the deviation a day needs to pass the score, the percentage and the amount tests;
+        -- a rise also what the whole org's busy day adds to the expected cost
         greatest(
             {{ threshold }} * rise_scale_cost,
             {{ min_pct / 100 }} * cast(expected_cost as double precision),
             {{ min_amount }}
-        ) as rise_margin_cost,
+        ) + (org_busy_factor - 1) * cast(expected_cost as double precision) as rise_margin_cost,
         case
             -- a drop on a day the company is off is no anomaly: no lower bound
             when is_off_day
