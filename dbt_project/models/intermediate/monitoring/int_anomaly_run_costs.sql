@@ -19,8 +19,8 @@
     expected credits are each day's runs at that day's usual credits per run.
   - The spread of the window's log ratio is learnt, as the volatility is, from the weeks
     before the last one, so a change does not widen the spread it is judged by.
-  - is_run_cost_up exactly when the day's own runs cost var('anomaly_run_cost_min_pct') %
-    more each than usual.
+  - is_run_cost_up exactly when the day's own runs, at least var('anomaly_run_cost_min_runs')
+    of them, cost var('anomaly_run_cost_min_pct') % more each than usual.
   - is_run_cost_rise exactly when: the window's runs cost var('anomaly_run_cost_min_pct') %
     more each than usual and var('anomaly_run_cost_threshold') times the usual spread of that
     ratio, the day's own runs, at least var('anomaly_run_cost_min_runs') of them, also cost
@@ -159,7 +159,9 @@ final as (
             * cast(price_per_credit as double precision) as run_window_change_cost,
         -- the day's own runs cost the percentage more each: an episode reaches back over
         -- such days (int_anomaly_episodes), so a step is dated from its first day
-        coalesce(day_log_ratio > ln({{ min_ratio }}), false) as is_run_cost_up,
+        coalesce(
+            workflow_runs >= {{ min_runs }} and day_log_ratio > ln({{ min_ratio }}), false
+        ) as is_run_cost_up,
         coalesce(
             workflow_runs >= {{ min_runs }}
             and run_window_log_ratio > ln({{ min_ratio }})

@@ -15,6 +15,10 @@
     holiday neither widens the usual spread nor counts as the scope going quiet).
   - residual_* are departures from the same baseline the score uses: the median of the same
     weekday over the previous var('anomaly_baseline_weeks') weeks, off days left out.
+  - has_gone_quiet on at most one day of a run of quiet watched days: the day the run reaches
+    var('anomaly_quiet_days') days in a scope rarely quiet before, or its longest quiet run
+    of the weeks before plus that many in a scope often quiet (unit test
+    a_holiday_is_an_off_day_and_an_archived_project_goes_quiet).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
@@ -175,14 +179,89 @@ watched_days as (
     select
         scope_key,
         usage_date,
-        case when is_quiet then sum(case when is_quiet then 1 else 0 end) over (
+        is_quiet,
+        -- a new group starts at each watched day that is not quiet
+        sum(case when is_quiet then 0 else 1 end) over (
             partition by scope_key order by usage_date
-            rows between {{ quiet_days - 1 }} preceding and current row
-        ) else 0 end as quiet_days_running
+            rows between unbounded preceding and current row
+        ) as quiet_run_group
 
     from residuals
     where not is_off_day
         and {{ 1 - quiet }} * expected_credits * price_per_credit >= {{ min_amount }}
+
+),
+
+quiet_positions as (
+
+    -- how many quiet watched days in a row, this one included (0 on a day that is not quiet)
+    select
+        *,
+        case when is_quiet then row_number() over (
+            partition by scope_key, quiet_run_group, is_quiet order by usage_date
+        ) else 0 end as quiet_run_days
+
+    from watched_days
+
+),
+
+quiet_runs as (
+
+    select
+        scope_key,
+        quiet_run_group,
+        min(usage_date) as first_day,
+        max(usage_date) as last_day,
+        count(*) as run_days
+
+    from quiet_positions
+    where is_quiet
+    group by scope_key, quiet_run_group
+
+),
+
+usual_quiet_runs as (
+
+    -- the longest quiet run that ended in the weeks before each run began
+    select
+        quiet_runs.scope_key,
+        quiet_runs.quiet_run_group,
+        coalesce(max(earlier_runs.run_days), 0) as longest_quiet_run_before
+
+    from quiet_runs
+    left join quiet_runs as earlier_runs
+        on earlier_runs.scope_key = quiet_runs.scope_key
+        and earlier_runs.last_day < quiet_runs.first_day
+        and earlier_runs.last_day >= cast(
+            {{ dbt.dateadd('day', -7 * weeks, 'quiet_runs.first_day') }} as date)
+    group by quiet_runs.scope_key, quiet_runs.quiet_run_group
+
+),
+
+quiet_days_judged as (
+
+    -- a scope that was quiet on fewer than anomaly_quiet_days days of the weeks before goes
+    -- quiet on the day its quiet run has lasted that many watched days; one that is often
+    -- quiet, on the day its run has lasted that many days longer than its longest of the
+    -- weeks before (a fuzzer that skips a day now and then can still be paused)
+    select
+        quiet_positions.scope_key,
+        quiet_positions.usage_date,
+        quiet_positions.quiet_run_days,
+        usual_quiet_runs.longest_quiet_run_before,
+        case
+            when learnt.quiet_days_before < {{ quiet_days }} then {{ quiet_days }}
+            else usual_quiet_runs.longest_quiet_run_before + {{ quiet_days }}
+        end as quiet_run_days_needed
+
+    from quiet_positions
+    inner join usual_quiet_runs
+        on quiet_positions.scope_key = usual_quiet_runs.scope_key
+        and quiet_positions.quiet_run_group = usual_quiet_runs.quiet_run_group
+    inner join learnt
+        on quiet_positions.scope_key = learnt.scope_key
+        and quiet_positions.usage_date = learnt.usage_date
+    where quiet_positions.is_quiet
 
 ),
 
@@ -196,23 +275,20 @@ final as (
         learnt.residual_upper_credits,
         learnt.residual_lower_credits,
         learnt.quiet_days_before,
-        -- gone quiet: its last anomaly_quiet_days watched days were all quiet, in a scope
-        -- that was quiet on fewer than that many days of the weeks before
+        quiet_days_judged.longest_quiet_run_before,
+        -- gone quiet: its quiet run has just become as long as that
         coalesce(
-            watched_days.quiet_days_running >= {{ quiet_days }}
-                and learnt.quiet_days_before < {{ quiet_days }},
-            false
+            quiet_days_judged.quiet_run_days = quiet_days_judged.quiet_run_days_needed, false
         ) as has_gone_quiet,
-        -- a quiet watched day of a scope that is rarely quiet: maybe the start of going quiet
+        -- a quiet watched day of a run not yet that long: maybe the start of going quiet
         coalesce(
-            watched_days.quiet_days_running >= 1 and learnt.quiet_days_before < {{ quiet_days }},
-            false
+            quiet_days_judged.quiet_run_days <= quiet_days_judged.quiet_run_days_needed, false
         ) as is_quiet_start
 
     from learnt
-    left join watched_days
-        on learnt.scope_key = watched_days.scope_key
-        and learnt.usage_date = watched_days.usage_date
+    left join quiet_days_judged
+        on learnt.scope_key = quiet_days_judged.scope_key
+        and learnt.usage_date = quiet_days_judged.usage_date
 
 )
 
