@@ -121,6 +121,14 @@ from (
 )"""
 
 
+# from Monday 2026-03-02 the weekdays have 6 workflow runs instead of 10, each costing 2.5
+# times as much: the day costs 50 % more
+RUN_COST_STEP = project_days(
+    f"case when i >= 56 and i % 7 < 5 then 1.5 * {RHYTHM} else {RHYTHM} end",
+    runs="case when i >= 56 and i % 7 < 5 then 6 when i % 7 < 5 then 10 else 1 end",
+)
+
+
 @dataclass
 class Case:
     """Given rows, and the rows a mart must show (only the columns named)."""
@@ -251,17 +259,15 @@ from (
             }
         ],
         {
-            "int_scope_days_filled": project_days(
-                f"case when i >= 56 and i % 7 < 5 then 1.5 * {RHYTHM} else {RHYTHM} end",
-                runs="case when i >= 56 and i % 7 < 5 then 6 when i % 7 < 5 then 10 else 1 end",
-            )
+            "int_scope_days_filled": RUN_COST_STEP,
         },
     ),
     # the same case, through its first day: no day before is anomalous; the first day costs
-    # 16.50 USD, inside its bounds, and is anomalous by its cost per run alone. Its window is Saturday and Sunday (1 run
-    # each, 1,800 credits) and Monday (6 runs, 33,000 credits): 36,600 credits where their
-    # runs usually cost 2 x 14,200 / 7 (seven earlier weekends at 2,200 and 1,800 credits a
-    # run) + 6 x 2,000 (eight earlier Mondays at 22,000 and 18,000 in 10 runs): 128 % more
+    # 16.50 USD, inside its bounds, and is anomalous by its cost per run alone. Its window is
+    # Saturday and Sunday (1 run each, 1,800 credits) and Monday (6 runs, 33,000 credits):
+    # 36,600 credits where their runs usually cost 2 x 14,200 / 7 (seven earlier weekends at
+    # 2,200 and 1,800 credits a run) + 6 x 2,000 (eight earlier Mondays at 22,000 and 18,000
+    # in 10 runs): 128 % more
     Case(
         "run_cost_step_day_is_anomalous_inside_its_bounds",
         "cost_daily_series",
@@ -281,12 +287,8 @@ from (
             }
         ],
         {
-            "int_scope_days_filled": f"""select * from ({
-                project_days(
-                    f"case when i >= 56 and i % 7 < 5 then 1.5 * {RHYTHM} else {RHYTHM} end",
-                    runs="case when i >= 56 and i % 7 < 5 then 6 when i % 7 < 5 then 10 else 1 end",
-                )
-            }) where usage_date <= date '2026-03-02'"""
+            "int_scope_days_filled": f"""select * from ({RUN_COST_STEP})
+                where usage_date <= date '2026-03-02'"""
         },
     ),
     # api costs exactly 10 USD every day and 10.01 USD one day; web costs nothing every day
