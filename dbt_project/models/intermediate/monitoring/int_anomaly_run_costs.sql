@@ -25,7 +25,8 @@
     more each than usual and var('anomaly_run_cost_threshold') times the usual spread of that
     ratio, the day's own runs, at least var('anomaly_run_cost_min_runs') of them, also cost
     that percentage more each (one long run on a quiet day is a lump, not a dearer run), and
-    the window's extra cost passes var('anomaly_min_amount') (test_monitoring_method.py, run_cost_step_is_found_by_its_cost_per_run).
+    the window's extra cost passes var('anomaly_min_amount') (test_monitoring_method.py:
+    run_cost_step_is_found_by_its_cost_per_run, run_cost_step_day_is_anomalous_inside_its_bounds).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
