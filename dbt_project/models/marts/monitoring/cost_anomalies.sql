@@ -235,7 +235,7 @@ final as (
                         || ' times the usual spread of its cost per run'
                 when flagged_gone_quiet = 1
                     then ' where ' || cast(round(flagged_expected_cost, 2) as {{ dbt.type_string() }})
-                        || ' was expected: the scope went quiet, which it had not in the weeks before'
+                        || ' was expected: the scope went quiet, for longer than in the weeks before'
                 else ', outside the ' || cast(round(flagged_lower_bound_cost, 2) as {{ dbt.type_string() }})
                     || ' to ' || cast(round(flagged_upper_bound_cost, 2) as {{ dbt.type_string() }})
                     || ' this scope spends on such a day (expected '
