@@ -492,3 +492,33 @@ def test_method_case(method_db: Path, case: Case) -> None:
         )
         assert match is not None, (expected, [{c: r[c] for c in expected} for r in unmatched])
         unmatched.remove(match)
+
+
+@pytest.mark.parametrize(
+    ("case", "prefix", "suffix"),
+    [
+        (
+            "run_cost_step_is_found_by_its_cost_per_run",
+            "flagged on 2026-03-02: 16.50 USD, its workflow runs of the last 3 days cost 128% "
+            "more each than this scope's runs usually do, ",
+            " times the usual spread of its cost per run",
+        ),
+        (
+            "drop_to_nothing_is_found_as_a_drop",
+            "flagged on 2026-03-02: 0.00 USD, outside the 0.64 to 18.90 this scope spends on such "
+            "a day (expected 10.00), ",
+            " times its usual spread",
+        ),
+    ],
+)
+def test_episode_says_why_it_was_flagged(
+    method_db: Path, case: str, prefix: str, suffix: str
+) -> None:
+    """why_flagged names the test that raised the episode, in one line."""
+    with duckdb.connect(str(method_db), read_only=True) as con:
+        [(why,)] = con.execute(
+            "select why_flagged from marts.cost_anomalies where org_id = ?", [f"org-a@{case}"]
+        ).fetchall()
+    assert why.startswith(prefix), why
+    assert why.endswith(suffix), why
+    assert "\n" not in why
