@@ -13,10 +13,12 @@
 
 {#
   The condition "the row `alias` lies on an org-day this run rebuilds for `flag`", for a
-  WHERE clause. `alias` has org_id and usage_date. Calls ref(), so a model that uses it inside
-  an is_incremental() block declares `-- depends_on: {{ ref('int_refresh_plan') }}`.
+  WHERE clause. `alias` has org_id and usage_date, or the columns named by `org_column` and
+  `date_column` (a mart with public column names, such as FOCUS's, says which in its config:
+  refresh_org_column, refresh_date_column). Calls ref(), so a model that uses it inside an
+  is_incremental() block declares `-- depends_on: {{ ref('int_refresh_plan') }}`.
 #}
-{% macro in_refresh_plan(alias, flag=none) -%}
+{% macro in_refresh_plan(alias, flag=none, org_column='org_id', date_column='usage_date') -%}
     {%- set flag = flag or config.get('refresh_flag') -%}
     {%- if flag not in ('refresh_costs', 'refresh_allocation', 'refresh_team_costs') -%}
         {{ exceptions.raise_compiler_error("in_refresh_plan: unknown flag " ~ flag) }}
@@ -24,8 +26,8 @@
     exists (
         select 1 from {{ ref('int_refresh_plan') }} as refresh_plan
         where refresh_plan.{{ flag }}
-            and refresh_plan.org_id = {{ alias }}.org_id
-            and refresh_plan.usage_date = {{ alias }}.usage_date
+            and refresh_plan.org_id = {{ alias }}.{{ org_column }}
+            and refresh_plan.usage_date = {{ alias }}.{{ date_column }}
     )
 {%- endmacro %}
 
@@ -68,7 +70,11 @@
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where {{ in_refresh_plan(target) }};
+    where {{ in_refresh_plan(
+        target,
+        org_column=config.get('refresh_org_column', 'org_id'),
+        date_column=config.get('refresh_date_column', 'usage_date'),
+    ) }};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

@@ -54,6 +54,10 @@ TABLES = [
     "marts.cost_daily_series",
     "marts.cost_anomalies",
     "marts.budget_status_monthly",
+    "marts.focus_circleci_costs",
+    "marts.fct_focus_costs",
+    "marts.waste_monthly",
+    "marts.rightsizing_recommendations",
     "intermediate.int_job_runs_allocated",
     "intermediate.int_team_costs_redistributed",
     "intermediate.int_scope_days_summed",
@@ -61,6 +65,9 @@ TABLES = [
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
     "intermediate.int_org_days_priced",
+    "intermediate.int_focus_circleci_parts",
+    "intermediate.int_job_run_waste",
+    "intermediate.int_waste_daily",
 ]
 
 BACKDATED_PRICES = (

@@ -8,9 +8,28 @@
     gives a re-run the pipeline id of its original and new workflow and job ids; a pipeline
     is one commit, so this is the same job run again on the same commit);
   - NULL: the rest, and rows without a job (seats).
+
+  A table, incremental: a run replaces the org-days int_waste_refresh_days names, reading
+  every row of the pipelines with a row on them (so each run is judged against all the runs
+  of its pipeline, whatever their day), and keeps the others (delete+insert by org-day).
 */
 
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['org_id', 'usage_date'],
+        on_schema_change='fail',
+    )
+}}
+
 with
+
+refresh_days as (
+
+    select * from {{ ref('int_waste_refresh_days') }}
+
+),
 
 job_run_costs as (
 
@@ -18,10 +37,34 @@ job_run_costs as (
 
 ),
 
+rows_to_judge as (
+
+    -- the rows of the org-days to rebuild, and every row of their pipelines
+    select * from job_run_costs
+    {% if is_incremental() -%}
+    where exists (
+        select 1 from refresh_days
+        where refresh_days.org_id = job_run_costs.org_id
+            and refresh_days.usage_date = job_run_costs.usage_date
+    )
+        or job_run_costs.pipeline_id in (
+            select rebuilt.pipeline_id
+            from job_run_costs as rebuilt
+            inner join refresh_days
+                on rebuilt.org_id = refresh_days.org_id
+                and rebuilt.usage_date = refresh_days.usage_date
+            where rebuilt.pipeline_id is not null
+        )
+    {%- endif %}
+
+),
+
 ordered as (
 
     select
         usage_row_id,
+        org_id,
+        usage_date,
         is_job_run,
         is_failed,
         job_status,
@@ -35,7 +78,7 @@ ordered as (
             )
         end as earlier_successes
 
-    from job_run_costs
+    from rows_to_judge
 
 ),
 
@@ -43,6 +86,8 @@ final as (
 
     select
         usage_row_id,
+        org_id,
+        usage_date,
         case
             when not is_job_run then null
             when is_failed then 'failed'
@@ -51,6 +96,13 @@ final as (
         end as waste_kind
 
     from ordered
+    {% if is_incremental() -%}
+    where exists (
+        select 1 from refresh_days
+        where refresh_days.org_id = ordered.org_id
+            and refresh_days.usage_date = ordered.usage_date
+    )
+    {%- endif %}
 
 )
 
