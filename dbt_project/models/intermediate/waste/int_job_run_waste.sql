@@ -11,14 +11,15 @@
 
   A table, incremental: a run replaces the org-days int_waste_refresh_days names, reading
   every row of the pipelines with a row on them (so each run is judged against all the runs
-  of its pipeline, whatever their day), and keeps the others (delete+insert by org-day).
+  of its pipeline, whatever their day), and keeps the others (replace_partitions:
+  delete+insert by org-day).
 */
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['org_id', 'usage_date'],
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_waste_refresh_days',
         on_schema_change='fail',
     )
 }}

@@ -6,15 +6,15 @@
   int_job_runs_allocated's allocated_cost.
 
   A table, incremental: each row sums one org-day, so a run replaces the org-days
-  int_waste_refresh_days names and keeps the others (delete+insert by org-day); waste_monthly
-  adds these days up by month, never reading the job runs again.
+  int_waste_refresh_days names and keeps the others (replace_partitions: delete+insert by
+  org-day); waste_monthly adds these days up by month, never reading the job runs again.
 */
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['org_id', 'usage_date'],
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_waste_refresh_days',
         on_schema_change='fail',
     )
 }}
