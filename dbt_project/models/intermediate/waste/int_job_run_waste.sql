@@ -34,28 +34,52 @@ refresh_days as (
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select
+        usage_row_id,
+        org_id,
+        usage_date,
+        pipeline_id,
+        workflow_name,
+        job_name,
+        job_run_started_at,
+        is_job_run,
+        is_failed,
+        job_status
+
+    from {{ ref('fct_job_run_costs') }}
+
+),
+
+day_rows as (
+
+    select job_run_costs.*
+
+    from job_run_costs
+    inner join refresh_days
+        on job_run_costs.org_id = refresh_days.org_id
+        and job_run_costs.usage_date = refresh_days.usage_date
+
+),
+
+day_pipelines as (
+
+    select distinct pipeline_id from day_rows where pipeline_id is not null
 
 ),
 
 rows_to_judge as (
 
-    -- the rows of the org-days to rebuild, and every row of their pipelines
-    select * from job_run_costs
     {% if is_incremental() -%}
-    where exists (
-        select 1 from refresh_days
-        where refresh_days.org_id = job_run_costs.org_id
-            and refresh_days.usage_date = job_run_costs.usage_date
-    )
-        or job_run_costs.pipeline_id in (
-            select rebuilt.pipeline_id
-            from job_run_costs as rebuilt
-            inner join refresh_days
-                on rebuilt.org_id = refresh_days.org_id
-                and rebuilt.usage_date = refresh_days.usage_date
-            where rebuilt.pipeline_id is not null
-        )
+    -- the rows of the org-days to rebuild without a pipeline, and every row, whatever its
+    -- day, of the pipelines with a row on them
+    select * from day_rows where pipeline_id is null
+    union all
+    select job_run_costs.*
+    from job_run_costs
+    inner join day_pipelines
+        on job_run_costs.pipeline_id = day_pipelines.pipeline_id
+    {%- else -%}
+    select * from job_run_costs
     {%- endif %}
 
 ),

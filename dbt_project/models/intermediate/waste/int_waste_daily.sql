@@ -29,7 +29,18 @@ refresh_days as (
 
 allocated as (
 
-    select * from {{ ref('int_job_runs_allocated') }} as allocated
+    select
+        usage_row_id,
+        usage_date,
+        team,
+        org_id,
+        org_name,
+        project_id,
+        project_name,
+        currency,
+        allocated_cost
+
+    from {{ ref('int_job_runs_allocated') }} as allocated
     {% if is_incremental() -%}
     where exists (
         select 1 from refresh_days
@@ -42,7 +53,18 @@ allocated as (
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }} as job_run_costs
+    select
+        usage_row_id,
+        org_id,
+        usage_date,
+        workflow_name,
+        job_name,
+        executor,
+        resource_class,
+        compute_cost,
+        total_cost
+
+    from {{ ref('fct_job_run_costs') }} as job_run_costs
     {% if is_incremental() -%}
     where exists (
         select 1 from refresh_days
