@@ -5,8 +5,8 @@
   baseline weeks are written once.
 
   Guarantees:
-  - weeks_back runs from 1 to var('anomaly_baseline_weeks'), each once (unique, not_null and
-    accepted_range in the YAML); days_back is 7 x weeks_back.
+  - weeks_back runs from 1 to var('anomaly_baseline_weeks'), each once (unique and not_null
+    in the YAML).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
@@ -17,21 +17,11 @@
 
 with
 
-weeks_back as (
+final as (
 
     -- DuckDB's range(start, stop): stop is exclusive
     select cast(range as integer) as weeks_back
     from range(1, {{ weeks + 1 }})
-
-),
-
-final as (
-
-    select
-        weeks_back,
-        7 * weeks_back as days_back
-
-    from weeks_back
 
 )
 
