@@ -208,7 +208,11 @@ def measure_loads(
 def measure_dbt(
     args: argparse.Namespace, workdir: Path, figures: list[Figure], loads: dict[str, Path]
 ) -> None:
-    """Step 4: full build against an incremental build after one new day, at two sizes.
+    """Step 4: full build against an incremental build after one new day, at three sizes.
+
+    The larger history (--large-rows, 4 x --rows by default) has as many days, scopes and
+    jobs with four times the job runs a day: its incremental build is compared with the one
+    at --rows, the figure that shows whether the daily build grows with the job runs.
 
     Both builds run as `make transform` does: unit tests (which test the SQL, not the data,
     and run on every `make test`) are left out of routine builds. Each incremental build
