@@ -15,6 +15,10 @@
     its workflow runs cost more each than the scope's runs usually do (is_run_cost_rise,
     int_anomaly_run_costs; then anomaly_direction is 'up')
     (assert_anomalous_days_lie_outside_their_bounds).
+
+  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
+  per scope and UTC day), never the job runs, so a daily build's work here does not grow
+  with them (docs/performance.md).
 */
 
 {%- set threshold = var('anomaly_score_threshold') | float -%}

@@ -15,6 +15,9 @@
     never below 1 and never above 2: it only widens the upper bound of a busy day
     (int_anomaly_days_scored), never narrows a bound, and a median of several projects is not
     moved by one project's incident.
+
+  A table rebuilt on every run: it reads scope-days (one row per scope and UTC day), never
+  the job runs, so a daily build's work here does not grow with them (docs/performance.md).
 */
 
 {{ config(materialized='table') }}

@@ -27,6 +27,9 @@
     that percentage more each (one long run on a quiet day is a lump, not a dearer run), and
     the window's extra cost passes var('anomaly_min_amount') (test_monitoring_method.py:
     run_cost_step_is_found_by_its_cost_per_run, run_cost_step_day_is_anomalous_inside_its_bounds).
+
+  A table rebuilt on every run: it reads scope-days (one row per scope and UTC day), never
+  the job runs, so a daily build's work here does not grow with them (docs/performance.md).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}

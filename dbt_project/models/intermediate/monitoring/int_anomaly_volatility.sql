@@ -19,6 +19,10 @@
     var('anomaly_quiet_days') days in a scope rarely quiet before, or its longest quiet run
     of the weeks before plus that many in a scope often quiet (unit test
     a_holiday_is_an_off_day_and_an_archived_project_goes_quiet).
+
+  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
+  per scope and UTC day), never the job runs, so a daily build's work here does not grow
+  with them (docs/performance.md).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
@@ -80,11 +84,7 @@ days as (
 
 baseline_lags as (
 
-    {% for weeks_back in range(1, weeks + 1) -%}
-    select {{ weeks_back }} as weeks_back
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    select * from {{ ref('int_anomaly_baseline_lags') }}
 
 ),
 

@@ -19,6 +19,10 @@
     thresholds) or its workflow runs cost more each than usual (is_run_cost_rise)
     (int_anomaly_days_scored; assert_anomalous_days_lie_outside_their_bounds; the method:
     models/marts/monitoring/anomalies.md). cost_anomalies groups these days.
+
+  A table rebuilt on every run: it reads the scored scope-days (one row per scope and UTC
+  day), never the job runs, so a daily build's work here does not grow with them
+  (docs/performance.md).
 */
 
 with
