@@ -55,6 +55,8 @@ TABLES = [
     "marts.cost_anomalies",
     "marts.budget_status_monthly",
     "intermediate.int_job_runs_allocated",
+    "intermediate.int_shared_cost_edges",
+    "intermediate.int_shared_cost_shares",
     "intermediate.int_team_costs_redistributed",
     "intermediate.int_scope_days_summed",
     "intermediate.int_scope_days_filled",
