@@ -34,6 +34,8 @@ REQUEST_ATTEMPTS = 5
 BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 60.0
+# Long work logs a progress line at most this often.
+PROGRESS_SECONDS = 2.0
 
 PIPELINE_NAME = "circleci_costs"
 RAW_DATASET = "circleci_raw"

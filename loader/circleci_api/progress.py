@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from loader.settings import PROGRESS_SECONDS
 from loader.states import FAILED
 
 log = logging.getLogger("loader")
@@ -22,7 +23,9 @@ class _Task(Protocol):
 class Progress:
     """Logs a status line when the numbers change, at most every `interval` seconds."""
 
-    def __init__(self, interval: float = 2.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, interval: float = PROGRESS_SECONDS, clock: Callable[[], float] = time.monotonic
+    ):
         self._interval = interval
         self._clock = clock
         self._last_line = ""

@@ -19,7 +19,6 @@ command loads replace those stored from files it was not given: load a period's 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -42,7 +41,14 @@ from loader.focus.columns import (
     detect_version,
     snake_case,
 )
-from loader.settings import FOCUS_DATASET, FOCUS_FILES_TABLE, FOCUS_TABLE, PIPELINE_NAME
+from loader.settings import (
+    FOCUS_DATASET,
+    FOCUS_FILES_TABLE,
+    FOCUS_TABLE,
+    PIPELINE_NAME,
+    PROGRESS_SECONDS,
+)
+from loader.source.fingerprints import file_sha256, files_to_load
 from loader.source.pipeline import create_pipeline, finish_pending, run
 
 log = logging.getLogger("loader")
@@ -92,15 +98,6 @@ def find_focus_files(paths: list[Path]) -> list[Path]:
             f"no FOCUS export files ({', '.join(SUFFIXES)}) in {', '.join(map(str, paths))}."
         )
     return found
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _quote(name: str) -> str:
@@ -343,18 +340,21 @@ def load_focus_files(paths: list[Path], db_path: Path, force: bool = False) -> F
     pipeline = create_pipeline(db_path, FOCUS_PIPELINE, FOCUS_DATASET)
     finish_pending(pipeline)
     known = set() if force else _read_loaded(pipeline)
-    todo = [path for path in found if hashes[path] not in known]
-    if len(todo) < len(found):
-        log.info(
-            "%d of %d file(s) were loaded before with the same content: skipped "
-            "(--force loads them again)",
-            len(found) - len(todo),
-            len(found),
-        )
+    todo = files_to_load(found, hashes, known)
     files = []
+    last_line = -PROGRESS_SECONDS
     for number, path in enumerate(todo, 1):
         focus_file = read_focus_file(path, hashes[path])
-        log.info(
+        files.append(focus_file)
+        # One line per file would bury the rest of the log on a folder of monthly files: a
+        # line every few seconds, always the last file and any file with rejected rows.
+        now = time.monotonic()
+        shown = (
+            number == len(todo)
+            or focus_file.rejected.num_rows
+            or now - last_line >= PROGRESS_SECONDS
+        )
+        (log.info if shown else log.debug)(
             "Read %s (%d/%d): FOCUS %s, %s charge(s)%s",
             path,
             number,
@@ -363,7 +363,8 @@ def load_focus_files(paths: list[Path], db_path: Path, force: bool = False) -> F
             f"{focus_file.charges.num_rows:,}",
             f", {focus_file.rejected.num_rows:,} rejected" if focus_file.rejected.num_rows else "",
         )
-        files.append(focus_file)
+        if shown:
+            last_line = now
     rows = sum(f.charges.num_rows for f in files)
     rejected = sum(f.rejected.num_rows for f in files)
     if files:

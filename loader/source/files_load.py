@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from pathlib import Path
 from loader.settings import FILES_BATCH_BYTES
 from loader.source import usage_export
 from loader.source.csv_reader import RowIdAssigner, check_header, find_export_files
+from loader.source.fingerprints import file_sha256, files_to_load
 from loader.source.ledger import read_loaded_files
 from loader.source.pipeline import create_pipeline, finish_pending, run
 from loader.source.quarantine import clear_replaced
@@ -30,15 +30,6 @@ class FilesSummary:
     seconds: float
     skipped: int = 0
     rejected: int = 0
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_files(
@@ -68,14 +59,7 @@ def load_files(
     finish_pending(pipeline)
     hashes = {path: file_sha256(path) for path in files}
     known = set() if force else read_loaded_files(pipeline)
-    todo = [path for path in files if hashes[path] not in known]
-    if len(todo) < len(files):
-        log.info(
-            "%d of %d file(s) were loaded before with the same content: skipped "
-            "(--force loads them again)",
-            len(files) - len(todo),
-            len(files),
-        )
+    todo = files_to_load(files, hashes, known)
     batches = plan_batches(todo, batch_bytes, hashes) if todo else []
     log.info("Loading %d file(s) into %s in %d batch(es)", len(todo), db_path, len(batches))
     count = RowCount(total_files=len(todo))

@@ -23,15 +23,8 @@ overlapping_prices as (
 
     select
         earlier.org_id,
-        case when earlier.effective_from > later.effective_from
-            then earlier.effective_from else later.effective_from
-        end as overlap_from,
-        case
-            when earlier.effective_until is null then later.effective_until
-            when later.effective_until is null then earlier.effective_until
-            when earlier.effective_until < later.effective_until then earlier.effective_until
-            else later.effective_until
-        end as overlap_until,
+        greatest(earlier.effective_from, later.effective_from) as overlap_from,
+        least(earlier.effective_until, later.effective_until) as overlap_until,
         {{ credit_price_label('earlier') }} as earlier_label,
         {{ credit_price_label('later') }} as later_label,
         earlier.price_key as earlier_price_key,
@@ -41,8 +34,7 @@ overlapping_prices as (
     inner join credit_prices as later
         on earlier.org_id is not distinct from later.org_id
         and earlier.row_number_in_list < later.row_number_in_list
-        and (earlier.effective_until is null or later.effective_from <= earlier.effective_until)
-        and (later.effective_until is null or earlier.effective_from <= later.effective_until)
+        and {{ periods_overlap('earlier', 'later') }}
 
 )
 

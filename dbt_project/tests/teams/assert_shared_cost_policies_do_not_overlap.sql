@@ -25,22 +25,14 @@ overlapping_periods as (
         earlier.source_team,
         {{ shared_cost_policy_label('earlier') }} as earlier_label,
         {{ shared_cost_policy_label('later') }} as later_label,
-        case when earlier.effective_from > later.effective_from
-            then earlier.effective_from else later.effective_from
-        end as overlap_from,
-        case
-            when earlier.effective_until is null then later.effective_until
-            when later.effective_until is null then earlier.effective_until
-            when earlier.effective_until < later.effective_until then earlier.effective_until
-            else later.effective_until
-        end as overlap_until
+        greatest(earlier.effective_from, later.effective_from) as overlap_from,
+        least(earlier.effective_until, later.effective_until) as overlap_until
 
     from policies as earlier
     inner join policies as later
         on earlier.source_team = later.source_team
         and earlier.number_in_file < later.number_in_file
-        and (earlier.effective_until is null or later.effective_from <= earlier.effective_until)
-        and (later.effective_until is null or earlier.effective_from <= later.effective_until)
+        and {{ periods_overlap('earlier', 'later') }}
 
 )
 

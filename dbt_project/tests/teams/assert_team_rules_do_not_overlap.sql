@@ -41,22 +41,14 @@ overlapping_periods as (
         later.effective_from as later_from,
         later.effective_until as later_until,
         later.teams as later_teams,
-        case when earlier.effective_from > later.effective_from
-            then earlier.effective_from else later.effective_from
-        end as overlap_from,
-        case
-            when earlier.effective_until is null then later.effective_until
-            when later.effective_until is null then earlier.effective_until
-            when earlier.effective_until < later.effective_until then earlier.effective_until
-            else later.effective_until
-        end as overlap_until
+        greatest(earlier.effective_from, later.effective_from) as overlap_from,
+        least(earlier.effective_until, later.effective_until) as overlap_until
 
     from periods as earlier
     inner join periods as later
         on earlier.rule_id = later.rule_id
         and earlier.period_number < later.period_number
-        and (earlier.effective_until is null or later.effective_from <= earlier.effective_until)
-        and (later.effective_until is null or earlier.effective_from <= later.effective_until)
+        and {{ periods_overlap('earlier', 'later') }}
 
 )
 

@@ -147,3 +147,21 @@ def test_a_file_that_is_not_focus_names_the_file_and_column(tmp_path: Path) -> N
         tmp_path / "db.duckdb",
         "select * from information_schema.tables where table_name = 'charges'",
     )
+
+
+def test_a_folder_of_files_logs_a_few_progress_lines_not_one_per_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no two lines within the interval: the first file, the last, and any with rejected rows
+    monkeypatch.setattr("loader.focus.load.PROGRESS_SECONDS", 3600.0)
+    for month in range(1, 7):
+        samples.azure_csv(tmp_path / f"part_{month}.csv")
+    samples.azure_csv(tmp_path / "part_3x.csv", ["1.00", "lots"])  # read fourth
+    caplog.set_level("DEBUG", logger="loader")
+    load_focus_files([tmp_path], tmp_path / "db.duckdb")
+    read = [r for r in caplog.records if r.getMessage().startswith("Read ")]
+    assert len(read) == 7, "every file is still logged, at debug level"
+    shown = [r.getMessage() for r in read if r.levelname == "INFO"]
+    assert len(shown) == 3
+    assert "(1/7)" in shown[0] and "(7/7)" in shown[2]
+    assert "part_3x.csv (4/7)" in shown[1] and shown[1].endswith("1 rejected")
