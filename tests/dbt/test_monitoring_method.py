@@ -25,6 +25,7 @@ from conftest import TEST_PRICES, run_dbt, write_seeds
 # the models of the method: everything after int_scope_days_filled, agg_daily_costs,
 # fct_team_costs_daily and stg_seeds__budgets on the way to the monitoring marts
 METHOD_MODELS = [
+    "int_anomaly_baseline_lags",
     "int_anomaly_volatility",
     "int_anomaly_baselines",
     "int_anomaly_days_scored",

@@ -1,7 +1,9 @@
 -- team_chargeback_monthly must add up to fct_job_run_costs for every month and currency,
 -- exactly: total cost and credits; the parts rules placed (direct + split) alone; and the
--- shared cost received to what was given (received + given = 0). A routine run checks the
--- months holding an org-day it rebuilt; full_history_tests checks all of them.
+-- shared cost received to what was given (received + given = 0). The fact's side is summed
+-- from agg_daily_costs, checked against the fact for every org-day it rebuilds
+-- (assert_agg_daily_costs_conserve_cost), so a month sums days, not job runs. A routine run
+-- checks the months holding an org-day it rebuilt; full_history_tests checks all of them.
 {% set expected %}
 select
     cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as usage_month,
@@ -12,9 +14,9 @@ select
     total_credits as rule_placed_credits,
     0 as shared_cost_net,
     0 as shared_credits_net
-from {{ ref('fct_job_run_costs') }} as fct
+from {{ ref('agg_daily_costs') }} as daily
 where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'fct.usage_date') ~ ' as date)', 'refresh_team_costs'
+    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_team_costs'
 ) }}
 {% endset %}
 {% set actual %}
@@ -34,5 +36,5 @@ where {{ month_checked_in_this_run('chargeback.usage_month', 'refresh_team_costs
     expected, actual, ['usage_month', 'currency'],
     ['total_cost', 'total_credits', 'rule_placed_cost', 'rule_placed_credits',
      'shared_cost_net', 'shared_credits_net'],
-    'fct_job_run_costs', 'team_chargeback_monthly'
+    'agg_daily_costs', 'team_chargeback_monthly'
 )) }}

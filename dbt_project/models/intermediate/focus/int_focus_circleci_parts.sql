@@ -7,19 +7,41 @@
   decimals), so the parts of each type add up exactly to the type's credits. Cost is then
   credits x price_per_credit, exact at 18 decimals, so the parts add up exactly to the
   type's cost in fct_job_run_costs (assert_focus_circleci_costs_conserve_cost).
+
+  A table, incremental: every row is one usage row's part, so a run replaces the org-days
+  int_refresh_plan flags refresh_allocation (their costs or teams were rebuilt) and keeps the
+  others (replace_partitions: delete+insert by org-day); focus_circleci_costs regroups only
+  those org-days.
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_allocation',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select * from {{ ref('fct_job_run_costs') }} as job_run_costs
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('job_run_costs') }}
+    {%- endif %}
 
 ),
 
 allocations as (
 
-    select * from {{ ref('int_job_runs_allocated') }}
+    select * from {{ ref('int_job_runs_allocated') }} as allocations
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('allocations') }}
+    {%- endif %}
 
 ),
 

@@ -13,11 +13,7 @@
     every row; int_anomaly_days_scored, which joins the two, tests the grain).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
-{%- if weeks < 1 -%}
-    {{ exceptions.raise_compiler_error(
-        "anomaly_baseline_weeks must be at least 1 (got " ~ weeks ~ ")") }}
-{%- endif %}
+{%- set weeks = var('anomaly_baseline_weeks') | int %}
 
 with
 
@@ -29,11 +25,7 @@ filled as (
 
 baseline_lags as (
 
-    {% for weeks_back in range(1, weeks + 1) -%}
-    select {{ weeks_back }} as weeks_back
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    select * from {{ ref('int_anomaly_baseline_lags') }}
 
 ),
 

@@ -49,11 +49,7 @@ team_costs as (
 
 baseline_lags as (
 
-    {% for weeks_back in range(1, weeks + 1) -%}
-    select {{ weeks_back }} as weeks_back
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    select * from {{ ref('int_anomaly_baseline_lags') }}
 
 ),
 

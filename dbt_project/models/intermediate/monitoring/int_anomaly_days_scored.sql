@@ -12,6 +12,10 @@
     upper_bound_cost], which is: |score| above var('anomaly_score_threshold'), the change
     above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount')
     (assert_anomalous_days_lie_outside_their_bounds).
+
+  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
+  per scope and UTC day), never the job runs, so a daily build's work here does not grow
+  with them (docs/performance.md).
 */
 
 {%- set threshold = var('anomaly_score_threshold') | float -%}

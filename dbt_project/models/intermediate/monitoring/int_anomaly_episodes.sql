@@ -18,6 +18,10 @@
     (test_runaway_is_one_episode_flagged_on_its_first_day in tests/dbt).
   - The scope's names are the latest its series shows; series_last_day is the last day of
     its series (the last complete day while the scope is alive).
+
+  A table rebuilt on every run: it reads the scored scope-days (one row per scope and UTC
+  day), never the job runs, so a daily build's work here does not grow with them
+  (docs/performance.md).
 */
 
 {{ config(materialized='table') }}

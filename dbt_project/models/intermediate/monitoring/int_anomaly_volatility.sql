@@ -15,6 +15,10 @@
     holiday neither widens the usual spread nor counts as the scope going quiet).
   - residual_* are departures from the same baseline the score uses: the median of the same
     weekday over the previous var('anomaly_baseline_weeks') weeks, off days left out.
+
+  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
+  per scope and UTC day), never the job runs, so a daily build's work here does not grow
+  with them (docs/performance.md).
 */
 
 {%- set weeks = var('anomaly_baseline_weeks') | int -%}
@@ -76,11 +80,7 @@ days as (
 
 baseline_lags as (
 
-    {% for weeks_back in range(1, weeks + 1) -%}
-    select {{ weeks_back }} as weeks_back
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    select * from {{ ref('int_anomaly_baseline_lags') }}
 
 ),
 

@@ -13,6 +13,10 @@
     usage at all, its price of the latest day before that it had some. The anomaly baseline
     is priced at this price, so a change of contracted price is not taken for a change of
     usage.
+
+  A table rebuilt on every run: it reads int_scope_days_summed's scope-days (one row per
+  scope and UTC day), never the job runs, so a daily build's work here does not grow with
+  them (docs/performance.md).
 */
 
 {{ config(materialized='table') }}

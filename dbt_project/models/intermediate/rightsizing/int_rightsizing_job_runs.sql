@@ -8,6 +8,12 @@
 
 with
 
+org_days as (
+
+    select * from {{ ref('int_org_days_priced') }}
+
+),
+
 job_run_costs as (
 
     select * from {{ ref('fct_job_run_costs') }}
@@ -19,6 +25,7 @@ utilisation as (
 
     select
         usage_row_id,
+        job_run_started_at,
         median_cpu_utilization_pct,
         max_cpu_utilization_pct,
         median_ram_utilization_pct,
@@ -30,6 +37,8 @@ utilisation as (
 
 org_periods as (
 
+    -- each org's last day with usage, from its org-days (every raw row's day), not from
+    -- the job runs themselves
     select
         org_id,
         least(
@@ -37,7 +46,7 @@ org_periods as (
             cast({{ dbt.dateadd('day', -1, utc_date(dbt.current_timestamp())) }} as date)
         ) as period_end
 
-    from job_run_costs
+    from org_days
     group by org_id
 
 ),
@@ -51,6 +60,27 @@ periods as (
         period_end
 
     from org_periods
+
+),
+
+first_period_start as (
+
+    select min(period_start) as period_start from periods
+
+),
+
+period_utilisation as (
+
+    -- only the rows that can be in a period: a row's day is the UTC day it started (its
+    -- JOB_RUN_DATE if it never started), so the database skips the older history while
+    -- scanning
+    select utilisation.*
+
+    from utilisation
+    cross join first_period_start
+    where utilisation.job_run_started_at
+        >= cast(first_period_start.period_start as timestamp with time zone)
+        or utilisation.job_run_started_at is null
 
 ),
 
@@ -85,7 +115,7 @@ final as (
     inner join periods
         on job_run_costs.org_id = periods.org_id
         and job_run_costs.usage_date between periods.period_start and periods.period_end
-    left join utilisation
+    left join period_utilisation as utilisation
         on job_run_costs.usage_row_id = utilisation.usage_row_id
     where job_run_costs.is_job_run
         and job_run_costs.resource_class is not null

@@ -5,7 +5,14 @@
   use, in % of the class (as the export gives them) and as vCPUs and GiB of the class
   (resource_classes.csv). Percentiles skip runs without utilisation (NULL: CircleCI samples
   every 15 s, so short jobs have none); they are NULL when no run has any.
+
+  A table rebuilt on every run (the period moves every day): int_rightsizing_class_choice
+  and int_resource_class_rates both read it, so the period's job runs are read once. It
+  reads the var('rightsizing_lookback_days') days of the period only, never the history
+  before them.
 */
+
+{{ config(materialized='table') }}
 
 with
 

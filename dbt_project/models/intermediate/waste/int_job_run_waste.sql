@@ -8,13 +8,79 @@
     gives a re-run the pipeline id of its original and new workflow and job ids; a pipeline
     is one commit, so this is the same job run again on the same commit);
   - NULL: the rest, and rows without a job (seats).
+
+  A table, incremental: a run replaces the org-days int_waste_refresh_days names, reading
+  every row of the pipelines with a row on them (so each run is judged against all the runs
+  of its pipeline, whatever their day), and keeps the others (replace_partitions:
+  delete+insert by org-day).
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_waste_refresh_days',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
+refresh_days as (
+
+    select * from {{ ref('int_waste_refresh_days') }}
+
+),
+
 job_run_costs as (
 
-    select * from {{ ref('fct_job_run_costs') }}
+    select
+        usage_row_id,
+        org_id,
+        usage_date,
+        pipeline_id,
+        workflow_name,
+        job_name,
+        job_run_started_at,
+        is_job_run,
+        is_failed,
+        job_status
+
+    from {{ ref('fct_job_run_costs') }}
+
+),
+
+day_rows as (
+
+    select job_run_costs.*
+
+    from job_run_costs
+    inner join refresh_days
+        on job_run_costs.org_id = refresh_days.org_id
+        and job_run_costs.usage_date = refresh_days.usage_date
+
+),
+
+day_pipelines as (
+
+    select distinct pipeline_id from day_rows where pipeline_id is not null
+
+),
+
+rows_to_judge as (
+
+    {% if is_incremental() -%}
+    -- the rows of the org-days to rebuild without a pipeline, and every row, whatever its
+    -- day, of the pipelines with a row on them
+    select * from day_rows where pipeline_id is null
+    union all
+    select job_run_costs.*
+    from job_run_costs
+    inner join day_pipelines
+        on job_run_costs.pipeline_id = day_pipelines.pipeline_id
+    {%- else -%}
+    select * from job_run_costs
+    {%- endif %}
 
 ),
 
@@ -22,6 +88,8 @@ ordered as (
 
     select
         usage_row_id,
+        org_id,
+        usage_date,
         is_job_run,
         is_failed,
         job_status,
@@ -35,7 +103,7 @@ ordered as (
             )
         end as earlier_successes
 
-    from job_run_costs
+    from rows_to_judge
 
 ),
 
@@ -43,6 +111,8 @@ final as (
 
     select
         usage_row_id,
+        org_id,
+        usage_date,
         case
             when not is_job_run then null
             when is_failed then 'failed'
@@ -51,6 +121,13 @@ final as (
         end as waste_kind
 
     from ordered
+    {% if is_incremental() -%}
+    where exists (
+        select 1 from refresh_days
+        where refresh_days.org_id = ordered.org_id
+            and refresh_days.usage_date = ordered.usage_date
+    )
+    {%- endif %}
 
 )
 

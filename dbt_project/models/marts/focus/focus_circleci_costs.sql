@@ -16,13 +16,33 @@
 
   Money is exact DECIMAL(38, 18) in BillingCurrency (the credit_prices.csv currency);
   quantities are CircleCI credits. Times are UTC.
+
+  Incremental: every row sums one org-day (BillingAccountId, ChargePeriodStart) of
+  int_focus_circleci_parts, so a run replaces the org-days int_refresh_plan flags
+  refresh_allocation and keeps the others (replace_partitions: delete+insert by org-day).
 */
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_flag='refresh_allocation',
+        refresh_org_column='"BillingAccountId"',
+        refresh_date_column='"ChargePeriodStart"',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_refresh_plan') }}
 
 with
 
 parts as (
 
-    select * from {{ ref('int_focus_circleci_parts') }}
+    select * from {{ ref('int_focus_circleci_parts') }} as parts
+    {% if is_incremental() -%}
+    where {{ in_refresh_plan('parts') }}
+    {%- endif %}
 
 ),
 

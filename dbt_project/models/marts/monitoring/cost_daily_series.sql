@@ -18,6 +18,10 @@
     thresholds, and the scope has at least var('anomaly_min_history_days') days of history
     (int_anomaly_days_scored; assert_anomalous_days_lie_outside_their_bounds; the method:
     models/marts/monitoring/anomalies.md). cost_anomalies groups these days.
+
+  A table rebuilt on every run: it reads the scored scope-days (one row per scope and UTC
+  day), never the job runs, so a daily build's work here does not grow with them
+  (docs/performance.md).
 */
 
 with

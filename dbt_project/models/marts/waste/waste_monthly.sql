@@ -7,25 +7,19 @@
   usage row's cost is in one waste kind at most (int_job_run_waste), so waste_cost never
   counts a cent twice. rightsizing_savings is an estimate (see rightsizing_recommendations),
   not part of the conservation. Money in `currency`, unrounded.
+
+  A table rebuilt on every run, from int_waste_daily (day x team x project x job), never from
+  the job runs: the saving applies today's recommendations to every month, so every month
+  changes when they do; the day rows it sums grow with the days and jobs, not the job runs.
+  The saving is estimated on each day's compute cost (int_waste_daily.allocated_compute_cost)
+  rather than on each job run's.
 */
 
 with
 
-allocated as (
+waste_days as (
 
-    select * from {{ ref('int_job_runs_allocated') }}
-
-),
-
-job_run_costs as (
-
-    select * from {{ ref('fct_job_run_costs') }}
-
-),
-
-waste as (
-
-    select * from {{ ref('int_job_run_waste') }}
+    select * from {{ ref('int_waste_daily') }}
 
 ),
 
@@ -55,41 +49,28 @@ savings_ratios as (
 
 ),
 
-rows_with_waste as (
+days_with_savings as (
 
     select
-        cast({{ dbt.date_trunc('month', 'allocated.usage_date') }} as date) as usage_month,
-        allocated.team,
-        allocated.org_id,
-        allocated.org_name,
-        allocated.project_id,
-        allocated.project_name,
-        allocated.currency,
-        allocated.allocated_cost,
-        waste.waste_kind,
+        cast({{ dbt.date_trunc('month', 'waste_days.usage_date') }} as date) as usage_month,
+        waste_days.*,
         case
-            when job_run_costs.total_cost <> 0 and savings_ratios.savings_ratio is not null
+            when savings_ratios.savings_ratio is not null
                 then cast(
-                    cast(job_run_costs.compute_cost as double precision)
-                    * cast(allocated.allocated_cost as double precision)
-                    / cast(job_run_costs.total_cost as double precision)
+                    cast(waste_days.allocated_compute_cost as double precision)
                     * savings_ratios.savings_ratio
                     as {{ money_type() }}
                 )
         end as rightsizing_savings
 
-    from allocated
-    inner join job_run_costs
-        on allocated.usage_row_id = job_run_costs.usage_row_id
-    inner join waste
-        on allocated.usage_row_id = waste.usage_row_id
+    from waste_days
     left join savings_ratios
-        on job_run_costs.org_id = savings_ratios.org_id
-        and job_run_costs.project_id = savings_ratios.project_id
-        and job_run_costs.workflow_name = savings_ratios.workflow_name
-        and job_run_costs.job_name = savings_ratios.job_name
-        and job_run_costs.executor = savings_ratios.executor
-        and job_run_costs.resource_class = savings_ratios.resource_class
+        on waste_days.org_id = savings_ratios.org_id
+        and waste_days.project_id = savings_ratios.project_id
+        and waste_days.workflow_name = savings_ratios.workflow_name
+        and waste_days.job_name = savings_ratios.job_name
+        and waste_days.executor = savings_ratios.executor
+        and waste_days.resource_class = savings_ratios.resource_class
 
 ),
 
@@ -103,15 +84,14 @@ monthly as (
         currency,
         max(org_name) as org_name,
         max(project_name) as project_name,
-        sum(allocated_cost) as total_cost,
-        coalesce(sum(case when waste_kind = 'failed' then allocated_cost end), 0) as failed_cost,
-        coalesce(sum(case when waste_kind = 'canceled' then allocated_cost end), 0) as canceled_cost,
-        coalesce(sum(case when waste_kind = 'duplicate_rerun' then allocated_cost end), 0)
-            as duplicate_rerun_cost,
-        coalesce(sum(case when waste_kind is not null then allocated_cost end), 0) as waste_cost,
+        sum(total_cost) as total_cost,
+        sum(failed_cost) as failed_cost,
+        sum(canceled_cost) as canceled_cost,
+        sum(duplicate_rerun_cost) as duplicate_rerun_cost,
+        sum(waste_cost) as waste_cost,
         coalesce(sum(rightsizing_savings), 0) as rightsizing_savings
 
-    from rows_with_waste
+    from days_with_savings
     group by usage_month, team, org_id, project_id, currency
 
 ),

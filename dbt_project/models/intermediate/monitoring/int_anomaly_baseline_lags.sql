@@ -1,0 +1,28 @@
+/*
+  int_anomaly_baseline_lags: one row per week back, 1 .. var('anomaly_baseline_weeks'): the
+  same weekday 1, 2, .. N weeks before a day, whose values make its baseline. Read by
+  int_anomaly_baselines, int_anomaly_volatility and int_anomaly_component_changes, so the
+  baseline weeks are written once.
+
+  Guarantees:
+  - weeks_back runs from 1 to var('anomaly_baseline_weeks'), each once (unique and not_null
+    in the YAML).
+*/
+
+{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- if weeks < 1 -%}
+    {{ exceptions.raise_compiler_error(
+        "anomaly_baseline_weeks must be at least 1 (got " ~ weeks ~ ")") }}
+{%- endif %}
+
+with
+
+final as (
+
+    -- DuckDB's range(start, stop): stop is exclusive
+    select cast(range as integer) as weeks_back
+    from range(1, {{ weeks + 1 }})
+
+)
+
+select * from final

@@ -1,0 +1,62 @@
+/*
+  int_waste_refresh_days: one row per org and UTC day whose waste this run rebuilds
+  (int_job_run_waste, int_waste_daily): the org-days int_refresh_plan flags
+  refresh_allocation (their costs or teams were rebuilt), and every org-day with a row of a
+  pipeline that has a row on one of them. A run's waste kind depends on the other runs of its
+  pipeline (a duplicate re-run follows a success), and a pipeline's runs can fall on several
+  days: a day loaded late (a resumed backfill loads older windows after newer ones) changes
+  the kinds of the runs of its pipelines on the days already built.
+
+  A table rebuilt on every run: it reads four columns of fct_job_run_costs to find the
+  pipelines, and is as long as the org-days it names (every org-day on a full build).
+*/
+
+{{ config(materialized='table') }}
+
+with
+
+refresh_plan as (
+
+    select * from {{ ref('int_refresh_plan') }} where refresh_allocation
+
+),
+
+job_run_costs as (
+
+    select org_id, usage_date, pipeline_id from {{ ref('fct_job_run_costs') }}
+
+),
+
+rebuilt_pipelines as (
+
+    select distinct job_run_costs.pipeline_id
+
+    from job_run_costs
+    inner join refresh_plan
+        on job_run_costs.org_id = refresh_plan.org_id
+        and job_run_costs.usage_date = refresh_plan.usage_date
+    where job_run_costs.pipeline_id is not null
+
+),
+
+pipeline_days as (
+
+    select distinct
+        job_run_costs.org_id,
+        job_run_costs.usage_date
+
+    from job_run_costs
+    inner join rebuilt_pipelines
+        on job_run_costs.pipeline_id = rebuilt_pipelines.pipeline_id
+
+),
+
+final as (
+
+    select org_id, usage_date from refresh_plan
+    union
+    select org_id, usage_date from pipeline_days
+
+)
+
+select * from final
