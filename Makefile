@@ -88,8 +88,13 @@ browser: ## install Debian's chromium and chromium-driver for the report's brows
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver
 
+# two workers (pytest-xdist), each taking whole modules so that a module's dbt build runs once;
+# the order they take them in: tests/conftest.py. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: install $(FOCUS_VENV)/.installed ## run every test, offline
-	FOCUS_VALIDATOR_REQUIRED=1 $(BIN)/python -m pytest
+	FOCUS_VALIDATOR_REQUIRED=1 $(BIN)/python -m pytest \
+		-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install ## ruff, formatting and mypy
 	$(BIN)/ruff check loader simulator tests bench

@@ -3,9 +3,10 @@
 
   int_refresh_plan lists every org-day with usage and, for each, whether this run rebuilds it
   for the costs (fct_job_run_costs, agg_daily_costs), the team allocation
-  (int_job_runs_allocated) and the team costs (int_team_costs_redistributed,
-  fct_team_costs_daily, int_scope_days_summed; whole org-months, because shared costs are
-  apportioned by the month). Each incremental model names its flag in its config
+  (int_job_runs_allocated) and the team costs (int_shared_cost_edges,
+  int_shared_cost_shares, int_team_costs_redistributed, fct_team_costs_daily,
+  int_scope_days_summed; whole org-months, because shared costs are apportioned by the
+  month). Each incremental model names its flag in its config
   (`refresh_flag`), reads only the flagged org-days of its inputs and replaces exactly those
   org-days in its table (incremental_strategy='replace_partitions', below).
 #}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_quick_benchmark_produces_every_figure(tmp_path):
     out = tmp_path / "results.json"
+    # dbt's target and log folders in tmp_path too, not the project's, which a developer's own
+    # dbt runs (or another test worker) use
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target")}
+    env["DBT_LOG_PATH"] = str(tmp_path / "logs")
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--workdir", str(tmp_path), "--out", str(out)],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,

@@ -3,7 +3,8 @@
 Every dbt run is a real `dbt` subprocess from the repository root, as users run it, against a
 DuckDB file in a temporary folder (CIRCLECI_COSTS_DB) with seeds from a temporary folder
 (CIRCLECI_COSTS_SEEDS). dbt invocations cost seconds each, so the expensive ones are shared:
-one clean build per session, then copies of its database for the scenarios.
+one clean build per test run (shared by the workers: tests/run_once.py), then copies of its
+database for the scenarios.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -26,6 +28,8 @@ for path in (REPO, HERE):
         sys.path.insert(0, str(path))
 
 from raw_usage import ORG_A, ORG_B, make_raw_usage  # noqa: E402
+
+from tests.run_once import made_once  # noqa: E402
 
 DBT = Path(sys.executable).with_name("dbt")
 PROJECT_DIR = REPO / "dbt_project"
@@ -185,12 +189,25 @@ def raw_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def build(raw_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """`dbt build` of the whole project on the generated data, test prices and team rules."""
-    work = tmp_path_factory.mktemp("build")
-    db = copy_db(raw_db, work / "circleci_costs.duckdb")
-    seeds = write_seeds(
-        work / "seeds", TEST_PRICES, team_rules=TEST_TEAM_RULES, shared_costs=TEST_SHARED_COSTS
+    """`dbt build` of the whole project on the generated data, test prices and team rules.
+
+    Built once per test run, whichever worker asks first (tests/run_once.py).
+    """
+
+    def make(work: Path) -> dict[str, Any]:
+        db = copy_db(raw_db, work / "circleci_costs.duckdb")
+        seeds = write_seeds(
+            work / "seeds", TEST_PRICES, team_rules=TEST_TEAM_RULES, shared_costs=TEST_SHARED_COSTS
+        )
+        run = run_dbt(["build"], db=db, seeds=seeds, work=work)
+        assert run.returncode == 0, run.output[-4000:]
+        return {"work": str(work), "run": asdict(run)}
+
+    built = made_once(tmp_path_factory, "build", make)
+    work = Path(built["work"])
+    return Build(
+        db=work / "circleci_costs.duckdb",
+        seeds=work / "seeds",
+        run=DbtRun(**built["run"]),
+        work=work,
     )
-    run = run_dbt(["build"], db=db, seeds=seeds, work=work)
-    assert run.returncode == 0, run.output[-4000:]
-    return Build(db=db, seeds=seeds, run=run, work=work)

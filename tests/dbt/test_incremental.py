@@ -59,6 +59,8 @@ TABLES = [
     "marts.waste_monthly",
     "marts.rightsizing_recommendations",
     "intermediate.int_job_runs_allocated",
+    "intermediate.int_shared_cost_edges",
+    "intermediate.int_shared_cost_shares",
     "intermediate.int_team_costs_redistributed",
     "intermediate.int_scope_days_summed",
     "intermediate.int_scope_days_filled",

@@ -66,6 +66,18 @@ def tampered(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             order by monthly_cost_key limit 1""")
         con.execute(f"""update marts.agg_monthly_costs set total_cost = total_cost - 0.01
                         where monthly_cost_key = '{monthly_key}'""")
+        # a shared-cost share a tenth short: the money's conservation cannot see it (the
+        # last receiving team takes whatever is left of the source's cost)
+        share = one("""
+            select usage_date, org_id, shared_cost_policy, source_team, receiving_team
+            from intermediate.int_shared_cost_shares where fraction > 0.1
+            order by all limit 1""")
+        con.execute(
+            """update intermediate.int_shared_cost_shares set fraction = fraction - 0.1
+               where usage_date = ? and org_id = ? and shared_cost_policy = ?
+                   and receiving_team = ?""",
+            [share[0], share[1], share[2], share[4]],
+        )
     run = run_dbt(["test", "--select", "test_type:singular"], db=db, seeds=build.seeds, work=work)
     return {
         "run": run,
@@ -74,6 +86,7 @@ def tampered(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "doubled": doubled,
         "daily": (daily_day, daily_org),
         "monthly": (month, monthly_org),
+        "share": share,
     }
 
 
@@ -116,6 +129,16 @@ def test_monthly_mart_conserves_cost_to_the_cent(tampered: dict[str, Any]) -> No
     month, org = tampered["monthly"]
     spot = f"agg_monthly_costs.total_cost for usage_month={month}, org_id={org}, currency=USD is "
     assert [p for p in problems if p.startswith(spot)], problems
+
+
+def test_shares_of_a_policy_add_up_to_one(tampered: dict[str, Any]) -> None:
+    run: DbtRun = tampered["run"]
+    assert run.status("assert_shared_cost_shares_add_up_to_one") == "fail"
+    day, org, policy, source, _ = tampered["share"]
+    [problem] = run.problems("assert_shared_cost_shares_add_up_to_one")
+    spot = f"shared-cost policy {policy} in org {org} on {day} hands on "
+    assert problem.startswith(spot) and problem.endswith(f" of the cost of {source}, not 1")
+    assert float(problem[len(spot) :].split(" ")[0]) == pytest.approx(0.9)
 
 
 def test_price_list_tests_still_pass(tampered: dict[str, Any]) -> None:

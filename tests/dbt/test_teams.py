@@ -54,6 +54,8 @@ PATTERNS = {
 }
 TEAM_MODELS = (
     "int_job_runs_allocated",
+    "int_shared_cost_edges",
+    "int_shared_cost_shares",
     "int_team_costs_redistributed",
     "fct_team_costs_daily",
     "team_chargeback_monthly",
@@ -224,11 +226,14 @@ def test_team_nodes_all_pass(build: Build) -> None:
     unit_tests = [
         uid
         for uid in build.run.results
-        if uid.startswith("unit_test.")
-        and uid.split(".")[2] in ("int_job_runs_allocated", "int_team_costs_redistributed")
+        if uid.startswith("unit_test.") and uid.split(".")[2] in TEAM_MODELS
     ]
-    assert len(unit_tests) >= 10, unit_tests
-    for test in (*CONSERVATION_TESTS, "assert_team_rules_are_unambiguous"):
+    assert len(unit_tests) >= 12, unit_tests
+    for test in (
+        *CONSERVATION_TESTS,
+        "assert_team_rules_are_unambiguous",
+        "assert_shared_cost_shares_add_up_to_one",
+    ):
         assert build.run.status(test) == "pass", test
 
 

@@ -3,7 +3,8 @@
 The dbt tests' generated usage (tests/dbt/raw_usage.py) and dbt runner build the marts, with a
 runaway in ios-app on the last days of the data (so an anomaly is active) and org and team
 budgets for the last two months (so budget burn has rows). Building costs a dbt run: it happens
-once per session, whichever module asks first, then each test copies what it changes.
+once per test run, whichever module (or worker: tests/run_once.py) asks first, then each test
+copies what it changes.
 """
 
 from __future__ import annotations

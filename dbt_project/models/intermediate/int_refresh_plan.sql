@@ -12,11 +12,11 @@
     last days), or its raw rows, price or pricing vars changed;
   - for the allocation (refresh_allocation: int_job_runs_allocated) for the same reasons,
     or when the team rules in force that day changed;
-  - for the team costs (refresh_team_costs: int_team_costs_redistributed,
-    fct_team_costs_daily, int_scope_days_summed) when it is rebuilt for the allocation or
-    the shared-cost policies in force that day changed, and then, if a policy is in force
-    in its org and month, every org-day of that month: shared costs are apportioned by the
-    month.
+  - for the team costs (refresh_team_costs: int_shared_cost_edges, int_shared_cost_shares,
+    int_team_costs_redistributed, fct_team_costs_daily, int_scope_days_summed) when it is
+    rebuilt for the allocation or the shared-cost policies in force that day changed, and
+    then, if a policy is in force in its org and month, every org-day of that month: shared
+    costs are apportioned by the month.
   Everything is rebuilt on the first run, on --full-refresh, and when int_refresh_state is
   missing. Not detected (as before): a raw row changed outside the lookback in a way that
   keeps its org-day's row count and credits (assert_fct_job_run_costs_has_every_raw_row_once

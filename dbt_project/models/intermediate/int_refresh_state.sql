@@ -14,6 +14,8 @@
 -- depends_on: {{ ref('agg_daily_costs') }}
 -- depends_on: {{ ref('agg_monthly_costs') }}
 -- depends_on: {{ ref('int_job_runs_allocated') }}
+-- depends_on: {{ ref('int_shared_cost_edges') }}
+-- depends_on: {{ ref('int_shared_cost_shares') }}
 -- depends_on: {{ ref('int_team_costs_redistributed') }}
 -- depends_on: {{ ref('fct_team_costs_daily') }}
 -- depends_on: {{ ref('team_chargeback_monthly') }}

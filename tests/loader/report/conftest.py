@@ -1,4 +1,4 @@
-"""The marts, built once per session, for the report tests."""
+"""The marts, built once per test run, for the report tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.loader.built_marts import built_marts
+from tests.run_once import made_once
 
 
 @pytest.fixture(scope="session")
 def marts_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with every mart built (do not change it: copy it)."""
-    return built_marts(tmp_path_factory.mktemp("marts"))
+    made = made_once(tmp_path_factory, "marts", lambda work: {"db": str(built_marts(work))})
+    return Path(made["db"])
