@@ -43,6 +43,23 @@
 
 
 {#
+  The condition "the row `alias` lies on an org-day listed in `days`" (a relation or CTE
+  with org_id and usage_date, such as int_waste_refresh_days), for a WHERE clause; the same
+  plain range on the date first as in_refresh_plan.
+#}
+{% macro on_listed_org_days(alias, days) -%}
+    (
+        {{ alias }}.usage_date >= (select min(listed.usage_date) from {{ days }} as listed)
+        and exists (
+            select 1 from {{ days }} as listed
+            where listed.org_id = {{ alias }}.org_id
+                and listed.usage_date = {{ alias }}.usage_date
+        )
+    )
+{%- endmacro %}
+
+
+{#
   For a model reading raw rows (through stg_circleci__job_runs), a condition on the raw
   timestamps that the database can check while scanning, before it works out each row's
   usage_date: "usage_date is on or after the first day int_refresh_plan flags for `flag`"

@@ -122,11 +122,7 @@ final as (
 
     from ordered
     {% if is_incremental() -%}
-    where exists (
-        select 1 from refresh_days
-        where refresh_days.org_id = ordered.org_id
-            and refresh_days.usage_date = ordered.usage_date
-    )
+    where {{ on_listed_org_days('ordered', 'refresh_days') }}
     {%- endif %}
 
 )

@@ -42,12 +42,7 @@ allocated as (
 
     from {{ ref('int_job_runs_allocated') }} as allocated
     {% if is_incremental() -%}
-    where allocated.usage_date >= (select min(usage_date) from refresh_days)
-        and exists (
-            select 1 from refresh_days
-            where refresh_days.org_id = allocated.org_id
-                and refresh_days.usage_date = allocated.usage_date
-        )
+    where {{ on_listed_org_days('allocated', 'refresh_days') }}
     {%- endif %}
 
 ),
@@ -67,12 +62,7 @@ job_run_costs as (
 
     from {{ ref('fct_job_run_costs') }} as job_run_costs
     {% if is_incremental() -%}
-    where job_run_costs.usage_date >= (select min(usage_date) from refresh_days)
-        and exists (
-            select 1 from refresh_days
-            where refresh_days.org_id = job_run_costs.org_id
-                and refresh_days.usage_date = job_run_costs.usage_date
-        )
+    where {{ on_listed_org_days('job_run_costs', 'refresh_days') }}
     {%- endif %}
 
 ),
@@ -81,12 +71,7 @@ waste as (
 
     select * from {{ ref('int_job_run_waste') }} as waste
     {% if is_incremental() -%}
-    where waste.usage_date >= (select min(usage_date) from refresh_days)
-        and exists (
-            select 1 from refresh_days
-            where refresh_days.org_id = waste.org_id
-                and refresh_days.usage_date = waste.usage_date
-        )
+    where {{ on_listed_org_days('waste', 'refresh_days') }}
     {%- endif %}
 
 ),
