@@ -24,36 +24,29 @@
     {%- if flag not in ('refresh_costs', 'refresh_allocation', 'refresh_team_costs') -%}
         {{ exceptions.raise_compiler_error("in_refresh_plan: unknown flag " ~ flag) }}
     {%- endif -%}
-    (
-        -- a plain range on the date first: DuckDB checks it while it scans that column,
-        -- before it reads the others (five times faster than the join alone on a table of
-        -- 8 million rows); the join then keeps exactly the flagged org-days
-        {{ alias }}.{{ date_column }} >= (
-            select min(refresh_plan.usage_date) from {{ ref('int_refresh_plan') }} as refresh_plan
-            where refresh_plan.{{ flag }}
-        )
-        and exists (
-            select 1 from {{ ref('int_refresh_plan') }} as refresh_plan
-            where refresh_plan.{{ flag }}
-                and refresh_plan.org_id = {{ alias }}.{{ org_column }}
-                and refresh_plan.usage_date = {{ alias }}.{{ date_column }}
-        )
-    )
+    {%- set flagged_days -%}
+        (select org_id, usage_date from {{ ref('int_refresh_plan') }} where {{ flag }})
+    {%- endset -%}
+    {{ on_listed_org_days(alias, flagged_days, org_column, date_column) }}
 {%- endmacro %}
 
 
 {#
-  The condition "the row `alias` lies on an org-day listed in `days`" (a relation or CTE
-  with org_id and usage_date, such as int_waste_refresh_days), for a WHERE clause; the same
-  plain range on the date first as in_refresh_plan.
+  The condition "the row `alias` lies on an org-day listed in `days`" (a relation, CTE or
+  parenthesised query with org_id and usage_date, such as int_waste_refresh_days), for a
+  WHERE clause. `alias` has org_id and usage_date, or the columns named by `org_column` and
+  `date_column`.
 #}
-{% macro on_listed_org_days(alias, days) -%}
+{% macro on_listed_org_days(alias, days, org_column='org_id', date_column='usage_date') -%}
     (
-        {{ alias }}.usage_date >= (select min(listed.usage_date) from {{ days }} as listed)
+        -- a plain range on the date first: DuckDB checks it while it scans that column,
+        -- before it reads the others (five times faster than the join alone on a table of
+        -- 8 million rows); the join then keeps exactly the listed org-days
+        {{ alias }}.{{ date_column }} >= (select min(listed.usage_date) from {{ days }} as listed)
         and exists (
             select 1 from {{ days }} as listed
-            where listed.org_id = {{ alias }}.org_id
-                and listed.usage_date = {{ alias }}.usage_date
+            where listed.org_id = {{ alias }}.{{ org_column }}
+                and listed.usage_date = {{ alias }}.{{ date_column }}
         )
     )
 {%- endmacro %}
@@ -104,11 +97,7 @@
     {%- set partitions = config.get('refresh_partitions') -%}
     delete from {{ target }}
     where
-    {%- if partitions %} exists (
-        select 1 from {{ ref(partitions) }} as refresh_partitions
-        where refresh_partitions.org_id = {{ target }}.{{ org_column }}
-            and refresh_partitions.usage_date = {{ target }}.{{ date_column }}
-    );
+    {%- if partitions %} {{ on_listed_org_days(target, ref(partitions), org_column, date_column) }};
     {%- else %} {{ in_refresh_plan(target, org_column=org_column, date_column=date_column) }};
     {%- endif %}
 
