@@ -19,3 +19,22 @@
 {% macro sum_of_squares(credits) -%}
     cast(sum({{ credits }} * {{ credits }}) as double precision)
 {%- endmacro %}
+
+
+{#
+  The standard normal distribution's `pct` % point (its quantile), to read a tail quantile of
+  departures as a standard deviation: a normal distribution has its 90 % point at 1.2816
+  standard deviations. Looked up at compile time (Jinja has no inverse of the normal
+  distribution, nor has DuckDB) for the percentages a quantile var is set to; any other
+  stops the build with the list.
+#}
+{% macro normal_quantile(pct, var_name) -%}
+    {%- set points = {75.0: 0.6745, 80.0: 0.8416, 85.0: 1.0364, 90.0: 1.2816, 95.0: 1.6449,
+                      97.5: 1.9600, 99.0: 2.3263} -%}
+    {%- set key = pct | float -%}
+    {%- if key not in points -%}
+        {{ exceptions.raise_compiler_error(
+            var_name ~ " must be one of 75, 80, 85, 90, 95, 97.5 or 99 (got " ~ pct ~ ")") }}
+    {%- endif -%}
+    {{ points[key] }}
+{%- endmacro %}

@@ -523,3 +523,26 @@ def test_episode_says_why_it_was_flagged(
     assert why.startswith(prefix), why
     assert why.endswith(suffix), why
     assert "\n" not in why
+
+
+def test_the_tail_quantile_is_read_as_a_standard_deviation_at_its_own_point(
+    tmp_path: Path,
+) -> None:
+    # the usual rise is the tail quantile over the normal distribution's same point: 1.6449 for
+    # a 95 % quantile (not the 90 % point, 1.2816); a percentage without a known point is named
+    seeds = write_seeds(tmp_path / "seeds", TEST_PRICES)
+    models = ["int_anomaly_days_scored", "int_anomaly_run_costs"]
+    args = ["compile", "--select", *models, "--vars", "{anomaly_tail_quantile_pct: 95}"]
+    run = run_dbt(args, db=tmp_path / "db.duckdb", seeds=seeds, work=tmp_path / "w95")
+    assert run.returncode == 0, run.output[-4000:]
+    compiled = tmp_path / "w95" / "target" / "compiled" / "circleci_costs" / "models"
+    for model in models:
+        [sql] = compiled.rglob(f"{model}.sql")
+        text = sql.read_text()
+        assert "/ 1.6449" in text and "1.2816" not in text, model
+    args[-1] = "{anomaly_tail_quantile_pct: 93}"
+    run = run_dbt(args, db=tmp_path / "db.duckdb", seeds=seeds, work=tmp_path / "w93")
+    assert run.returncode != 0
+    assert "anomaly_tail_quantile_pct must be one of 75, 80, 85, 90, 95, 97.5 or 99 (got 93)" in (
+        run.output
+    )

@@ -88,9 +88,9 @@ baselines_priced as (
         -- how far this scope's days usually depart from their baseline, in money
         1.4826 * volatility.residual_median_abs_credits
             * cast(filled.price_per_credit as double precision) as usual_spread_cost,
-        volatility.residual_upper_credits / 1.2816
+        volatility.residual_upper_credits / {{ normal_quantile(var('anomaly_tail_quantile_pct'), 'anomaly_tail_quantile_pct') }}
             * cast(filled.price_per_credit as double precision) as usual_rise_cost,
-        -1 * volatility.residual_lower_credits / 1.2816
+        -1 * volatility.residual_lower_credits / {{ normal_quantile(var('anomaly_tail_quantile_pct'), 'anomaly_tail_quantile_pct') }}
             * cast(filled.price_per_credit as double precision) as usual_fall_cost,
         run_costs.usual_credits_per_run,
         run_costs.run_window_runs,

@@ -136,7 +136,8 @@ run_spreads as (
         *,
         greatest(
             1.4826 * median(abs(run_window_log_ratio)) over settled_weeks,
-            quantile_cont(run_window_log_ratio, {{ tail }}) over settled_weeks / 1.2816,
+            quantile_cont(run_window_log_ratio, {{ tail }}) over settled_weeks
+                / {{ normal_quantile(var('anomaly_tail_quantile_pct'), 'anomaly_tail_quantile_pct') }},
             0.05
         ) as run_window_log_spread
 
