@@ -67,7 +67,6 @@ TABLES = [
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
     "intermediate.int_org_days_priced",
-    "intermediate.int_job_run_waste",
     "intermediate.int_waste_daily",
 ]
 
