@@ -66,6 +66,18 @@ org_days as (
 
 ),
 
+reruns as (
+
+    select * from {{ ref('int_anomaly_reruns') }}
+
+),
+
+pipeline_loops as (
+
+    select * from {{ ref('int_anomaly_pipeline_loops') }}
+
+),
+
 baselines_priced as (
 
     select
@@ -99,6 +111,15 @@ baselines_priced as (
         run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
         run_costs.is_run_cost_up,
         run_costs.is_run_cost_rise,
+        -- what the project's day was made of (NULL or false for other scopes)
+        reruns.rerun_share,
+        reruns.highest_rerun_share,
+        reruns.rerun_workflow_runs,
+        coalesce(reruns.is_rerun_storm, false) as is_rerun_storm,
+        pipeline_loops.busiest_branch,
+        pipeline_loops.busiest_branch_pipelines,
+        pipeline_loops.usual_busiest_branch_pipelines,
+        coalesce(pipeline_loops.is_pipeline_loop, false) as is_pipeline_loop,
         -- how busy the whole org was that day (1 for the org itself: it is its own day)
         case when filled.scope_type = 'org' then 1 else coalesce(org_days.busy_factor, 1) end
             as org_busy_factor
@@ -116,6 +137,12 @@ baselines_priced as (
     left join org_days
         on filled.org_id = org_days.org_id
         and filled.usage_date = org_days.usage_date
+    left join reruns
+        on filled.scope_key = reruns.scope_key
+        and filled.usage_date = reruns.usage_date
+    left join pipeline_loops
+        on filled.scope_key = pipeline_loops.scope_key
+        and filled.usage_date = pipeline_loops.usage_date
 
 ),
 
@@ -225,14 +252,15 @@ final as (
                 then false
             when actual_cost > expected_cost + rise_margin_cost then true
             when actual_cost < expected_cost - fall_margin_cost then true
-            when is_run_cost_rise then true
+            when is_run_cost_rise or is_rerun_storm or is_pipeline_loop then true
             else false
         end as is_anomaly,
         case
             when history_days < {{ min_history }} or baseline_days = 0 or expected_cost is null
                 then null
-            -- its runs cost more each: up, whatever the number of runs did that day
-            when is_run_cost_rise then 'up'
+            -- its runs cost more each, its re-runs or one branch's pipelines piled up: up,
+            -- whatever the number of runs did that day
+            when is_run_cost_rise or is_rerun_storm or is_pipeline_loop then 'up'
             when actual_cost > expected_cost + rise_margin_cost then 'up'
             when actual_cost < expected_cost - fall_margin_cost then 'down'
         end as anomaly_direction
