@@ -13,7 +13,9 @@
     above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount')
     (a rise beyond what the org's busy day adds, int_anomaly_org_days.busy_factor), or
     its workflow runs cost more each than the scope's runs usually do (is_run_cost_rise,
-    int_anomaly_run_costs; then anomaly_direction is 'up')
+    int_anomaly_run_costs), or, for a project, its re-runs piled up (is_rerun_storm,
+    int_anomaly_reruns) or one trigger user's pipelines on one branch did (is_pipeline_loop,
+    int_anomaly_pipeline_loops); then anomaly_direction is 'up'
     (assert_anomalous_days_lie_outside_their_bounds).
 
   A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row

@@ -16,7 +16,8 @@
   - is_active: the episode's last day is at most var('anomaly_max_gap_days') days before the
     scope's last complete day, so it may still be going on.
   - why_flagged says which test raised the episode on its detected_day: the day outside its
-    bounds, the scope gone quiet, or its runs costing more each than usual.
+    bounds, the scope gone quiet, its runs costing more each than usual, its re-runs (a
+    re-run storm) or one branch's pipelines (a pipeline loop) piling up.
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
@@ -258,9 +259,9 @@ final as (
                 when flagged_pipeline_loop = 1
                     then ', ' || cast(flagged_busiest_branch_pipelines as {{ dbt.type_string() }})
                         || ' pipelines on branch ' || coalesce(flagged_busiest_branch, '(none)')
-                        || ' where one branch had at most '
+                        || ' by one trigger user, where the weeks before had at most '
                         || cast(flagged_usual_busiest_branch_pipelines as {{ dbt.type_string() }})
-                        || ' a day in the weeks before: a pipeline loop?'
+                        || ' a day: a pipeline loop?'
                 when flagged_rerun_storm = 1
                     then ', ' || cast(cast(round(100 * flagged_rerun_share, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
                         || '% of it in re-runs of workflows ('
