@@ -28,6 +28,7 @@
 {%- set min_pct = var('anomaly_min_change_pct') | float -%}
 {%- set min_amount = var('anomaly_min_amount') | float -%}
 {%- set min_history = var('anomaly_min_history_days') | int -%}
+{%- set org_day_pct = var('anomaly_min_org_day_pct') | float -%}
 {%- if threshold <= 0 or min_amount <= 0 -%}
     {{ exceptions.raise_compiler_error(
         "anomaly_score_threshold and anomaly_min_amount must be above 0 (got "
@@ -80,6 +81,22 @@ pipeline_loops as (
 
 ),
 
+org_baselines as (
+
+    -- what each org's whole day is expected to cost, in credits
+    select
+        filled.org_id,
+        filled.usage_date,
+        baselines.expected_credits as org_expected_credits
+
+    from filled
+    inner join baselines
+        on filled.scope_key = baselines.scope_key
+        and filled.usage_date = baselines.usage_date
+    where filled.scope_type = 'org'
+
+),
+
 baselines_priced as (
 
     select
@@ -122,6 +139,8 @@ baselines_priced as (
         pipeline_loops.busiest_branch_pipelines,
         pipeline_loops.usual_busiest_branch_pipelines,
         coalesce(pipeline_loops.is_pipeline_loop, false) as is_pipeline_loop,
+        coalesce(org_baselines.org_expected_credits, 0)
+            * cast(filled.price_per_credit as double precision) as org_expected_cost,
         -- how busy the whole org was that day (1 for the org itself: it is its own day)
         case when filled.scope_type = 'org' then 1 else coalesce(org_days.busy_factor, 1) end
             as org_busy_factor
@@ -139,6 +158,9 @@ baselines_priced as (
     left join org_days
         on filled.org_id = org_days.org_id
         and filled.usage_date = org_days.usage_date
+    left join org_baselines
+        on filled.org_id = org_baselines.org_id
+        and filled.usage_date = org_baselines.usage_date
     left join reruns
         on filled.scope_key = reruns.scope_key
         and filled.usage_date = reruns.usage_date
@@ -185,11 +207,13 @@ baselines_margins as (
     select
         *,
         -- the deviation a day needs to pass the score, the percentage and the amount tests;
-        -- a rise also what the whole org's busy day adds to the expected cost
+        -- a rise also a share of its org's whole day (a rise that adds less is not worth an
+        -- alert), and what the whole org's busy day adds to the expected cost
         greatest(
             {{ threshold }} * rise_scale_cost,
             {{ min_pct / 100 }} * cast(expected_cost as double precision),
-            {{ min_amount }}
+            {{ min_amount }},
+            {{ org_day_pct / 100 }} * org_expected_cost
         ) + (org_busy_factor - 1) * cast(expected_cost as double precision) as rise_margin_cost,
         case
             -- a drop on a day the company is off is no anomaly: no lower bound
