@@ -9,7 +9,7 @@ kind placed on random projects and days:
 
 | kind | shape | what happens |
 | --- | --- | --- |
-| `pipeline_loop` | spike, 1 day | a job's push re-triggers its pipeline: 3x the pushes, on one branch |
+| `pipeline_loop` | spike, 1 day | a job's push re-triggers its pipeline: 3x the pushes, 1 branch |
 | `flaky_rerun_storm` | spike, 2 days | a job turns flaky and slow; failed workflows re-run |
 | `parallelism_increase` | step up | a parallel test job runs on 3x the containers from a day on |
 | `runaway_schedule` | spike, 4 days | a nightly workflow runs 12 times a day until noticed |
