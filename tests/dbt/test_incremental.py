@@ -66,6 +66,7 @@ TABLES = [
     "intermediate.int_scope_days_filled",
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
+    "intermediate.int_anomaly_pipeline_days",
     "intermediate.int_org_days_priced",
     "intermediate.int_focus_circleci_parts",
     "intermediate.int_job_run_waste",
