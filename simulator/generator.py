@@ -75,6 +75,10 @@ _PROJECT_NOISE = 0.07  # sigma of the daily lognormal activity noise per project
 _DURATION_NOISE = 0.18  # sigma of the lognormal job duration noise
 _RERUN_RATE = 0.3  # chance that a failed workflow is re-run by someone
 _MAX_RERUN_ROUNDS = 3
+# A pipeline loop (a job pushes a commit that triggers the next pipeline): one bot user (the
+# API bot is user 0, people from 2), a new pipeline about every 20 minutes
+_LOOP_BOT_USER = 1
+_LOOP_EVERY_S = 1_200.0
 _STATUSES = ("success", "failed", "canceled", "infrastructure_fail", "timedout")
 _CANCEL_RATE = 0.012
 _INFRA_FAIL_RATE = 0.003
@@ -666,6 +670,31 @@ class UsageGenerator:
                 factors[target] *= plan.schedule_factor
         return factors
 
+    def _loop_pipelines(
+        self, model: _OrgModel, active: list[Incident], growth: float, counts: np.ndarray
+    ) -> tuple[list[int], list[int]]:
+        """Add an active pipeline loop's pipelines to its project's default-branch pushes.
+
+        Returns the pipeline kinds that carry a loop and, for each, the position from which
+        its pipelines are the loop's (the ones before are the day's own pushes).
+        """
+        kinds, starts = [], []
+        names = [p.name for p in model.spec.projects]
+        for inc in active:
+            if inc.plan.loop_factor <= 0:
+                continue
+            in_project = model.kind_project == names.index(inc.plan.project)
+            pushes = in_project & (model.kind_trigger == 0)
+            main = np.flatnonzero(pushes & model.kind_main)
+            if not len(main):
+                continue
+            usual = float(model.kind_base[pushes].sum()) * self.scale * growth
+            k = int(main[0])
+            kinds.append(k)
+            starts.append(int(counts[k]))
+            counts[k] += round(inc.plan.loop_factor * usual)
+        return kinds, starts
+
     def _frame(self, model: _OrgModel, day: date) -> _DayFrame:
         spec = model.spec
         day_index = (day - self.start_date).days
@@ -701,6 +730,7 @@ class UsageGenerator:
                 scheduled, self._n_sched, self.world.shapes[spec.id],
             )  # fmt: skip
             tail = profile.duration_factors(noisy)
+        loop_kinds, loop_from = self._loop_pipelines(model, active, growth, counts)
         if not in_range:
             counts[:] = 0
         pipe_kind, pipe_pos = _expand(counts)
@@ -718,6 +748,18 @@ class UsageGenerator:
             pipe_sec[sched] = (base + pipe_pos[sched] * every) % 86_400.0 + rng.random(
                 int(sched.sum())
             ) * 20.0
+        # A pipeline loop's pipelines: each pushed by the bot when the one before finished
+        looped = np.zeros(n_pipe, dtype=bool)
+        for k, start in zip(loop_kinds, loop_from, strict=True):
+            mine = (pipe_kind == k) & (pipe_pos >= start)
+            n_loop = int(mine.sum())
+            if n_loop:
+                looped |= mine
+                first_s = 3600.0 * ((10 - spec.utc_offset_hours) % 24)
+                every = min(_LOOP_EVERY_S, (86_400.0 - 1_800.0 - first_s) / n_loop)
+                if every < 60.0:  # the loop started too late in the UTC day: from midnight
+                    first_s, every = 0.0, (86_400.0 - 1_800.0) / n_loop
+                pipe_sec[mine] = first_s + every * (pipe_pos[mine] - start)
         pipe_ms = np.minimum(pipe_sec * 1000.0, _DAY_MS - 600_000).astype(np.int64)
         feature = ~model.kind_main[pipe_kind]
         branch = np.where(feature, 1 + rng.integers(0, len(FEATURE_BRANCH_TOPICS), n_pipe), 0)
@@ -729,6 +771,7 @@ class UsageGenerator:
             2 + (rng.random(n_pipe) ** 2 * n_users).astype(np.int64),
             np.where(trigger == 1, model.project_sched_user[pipe_project], 0),
         )
+        user[looped] = _LOOP_BOT_USER
         pipe_uuid = random_uuid_bytes(rng, n_pipe)
 
         # 3. Workflows of each pipeline, then their jobs, then re-runs of failed workflows.

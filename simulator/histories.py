@@ -9,7 +9,7 @@ kind placed on random projects and days:
 
 | kind | shape | what happens |
 | --- | --- | --- |
-| `pipeline_loop` | spike, 1 day | a bot re-triggers a project's pipelines: 4x its pushes |
+| `pipeline_loop` | spike, 1 day | a job's push re-triggers its pipeline: 3x the pushes, 1 branch |
 | `flaky_rerun_storm` | spike, 2 days | a job turns flaky and slow; failed workflows re-run |
 | `parallelism_increase` | step up | a parallel test job runs on 3x the containers from a day on |
 | `runaway_schedule` | spike, 4 days | a nightly workflow runs 12 times a day until noticed |
@@ -18,6 +18,18 @@ kind placed on random projects and days:
 | `resource_class_upgrade` | step up | a build job moves to a class 2 to 5 times the price |
 
 Each incident is on its own project, so a project-level episode has one incident to match.
+
+A pipeline loop is what public reports of CI loops describe: a job commits (a version bump,
+a changelog, a tag) and pushes to the branch it built, with a credential whose pushes trigger
+CI, so every pipeline starts the next, one after another on that one branch, by one bot user,
+until someone stops it (a release workflow that pushed 119 self-generated bump commits in
+three weeks: brtkwr.com/posts/2026-05-09-how-a-tidy-refactor-caused-a-release-loop; a bump
+pushed with an admin token re-triggered its workflow every 15 to 20 seconds:
+github.com/skyflowapi/skyflow-java/pull/377; about 800 successive builds overnight from a
+release tag push: blog.markhepburn.com/posts/github-and-infinite-builds; the usual fix,
+`[skip ci]` in the bot's commit message, which CircleCI honours: codenote.net/en/posts/3184).
+Here the loop's pipelines run on the default branch, by one bot user, about every twenty
+minutes from the morning: three times the project's usual pushes of a working day.
 """
 
 from __future__ import annotations
@@ -242,8 +254,8 @@ def _history_incidents(history: History, days: int, end: date) -> tuple[Incident
     plans.append((
         IncidentPlan(
             "", org, "project", project, None, None, "pipeline_loop", "up", "spike",
-            0, None, "A bot re-triggers the project's pipelines in a loop for a day.",
-            push_factor=4.0,
+            0, None, "A job pushes a commit that triggers the next pipeline: a loop for a day.",
+            loop_factor=3.0,
         ), 0,
     ))  # fmt: skip
     project = _WHOLE[pick(_WHOLE)]

@@ -76,6 +76,9 @@ class IncidentPlan:
     fail_rate: float | None = None
     rerun_rate: float | None = None
     duration_factor: float = 1.0
+    # A pipeline loop: extra pipelines on the default branch, triggered one after another by
+    # one bot user, as a multiple of the project's usual push pipelines of a working day
+    loop_factor: float = 0.0
 
 
 @dataclass(frozen=True)

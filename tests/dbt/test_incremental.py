@@ -66,6 +66,7 @@ TABLES = [
     "intermediate.int_scope_days_filled",
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
+    "intermediate.int_anomaly_pipeline_days",
     "intermediate.int_org_days_priced",
     "intermediate.int_waste_daily",
 ]
@@ -358,6 +359,53 @@ def test_a_back_dated_price_rebuilds_its_days_only(history: dict[str, Any]) -> N
     ]
     assert {r["price_key"] for r in acme_november} == {f"{ORG_A}:2025-11-01"}
     assert len(_table(step["tables"], "marts.budget_status_monthly")) == 4
+
+
+def test_a_back_dated_price_moves_the_anomaly_series_on_its_own_days_only(
+    history: dict[str, Any],
+) -> None:
+    # The series is scored in credits and priced at each day's own price: a new price for
+    # acme's November 2025 moves the money of acme's November days and nothing else, whatever
+    # the baselines reaching back over November; the credits do not move at all.
+    steps = history["steps"]
+    key = ("series_key", "usage_date")
+    before = {
+        tuple(r[k] for k in key): r
+        for r in _rows_of(steps["data"]["tables"], "marts.cost_daily_series")
+    }
+    after = {
+        tuple(r[k] for k in key): r
+        for r in _rows_of(steps["prices_and_budgets"]["tables"], "marts.cost_daily_series")
+    }
+    assert after.keys() == before.keys()
+    assert all(after[k]["actual_credits"] == before[k]["actual_credits"] for k in after)
+
+    def in_acme_november(row: dict[str, Any]) -> bool:
+        day: date = row["usage_date"]
+        return row["org_id"] == ORG_A and (day.year, day.month) == (2025, 11)
+
+    repriced = {k for k, r in after.items() if r["actual_cost"] != before[k]["actual_cost"]}
+    with_usage = {k for k, r in after.items() if in_acme_november(r) and r["actual_credits"]}
+    assert repriced == with_usage and len({d for _, d in repriced}) >= 20
+    # every other value (expected cost, bounds, scores, flags) moves on those days only
+    moved = {k for k in after if after[k] != before[k]}
+    assert moved and all(in_acme_november(after[k]) for k in moved)
+    # and the episodes: only those of acme that touch November 2025 may differ
+    episodes = {
+        name: {r["anomaly_id"]: r for r in _rows_of(steps[name]["tables"], "marts.cost_anomalies")}
+        for name in ("data", "prices_and_budgets")
+    }
+    differing = {
+        anomaly_id
+        for anomaly_id in episodes["data"].keys() | episodes["prices_and_budgets"].keys()
+        if episodes["data"].get(anomaly_id) != episodes["prices_and_budgets"].get(anomaly_id)
+    }
+    for anomaly_id in differing:
+        episode = episodes["prices_and_budgets"].get(anomaly_id) or episodes["data"][anomaly_id]
+        assert episode["org_id"] == ORG_A, episode
+        assert episode["first_day"] <= date(2025, 11, 30) and episode["last_day"] >= date(
+            2025, 11, 1
+        ), episode
 
 
 def test_a_re_organisation_re_allocates_from_its_date(history: dict[str, Any]) -> None:

@@ -211,6 +211,7 @@ def test_scenario_builds_and_warns_about_the_unknown_budget(scenario: dict[str, 
         'name/project name")'
     ]
     assert run.status("assert_cost_daily_series_conserves_cost") == "pass"
+    assert run.status("assert_pipeline_days_add_up") == "pass"
 
 
 def test_today_is_never_a_complete_day(scenario: dict[str, Any]) -> None:
@@ -389,7 +390,20 @@ def test_conservation_tests_catch_a_cent_in_the_series(
                 [key, day],
             )
             tampered[scope_type] = day
-    tests = ["assert_cost_daily_series_conserves_cost", "assert_team_series_add_up_to_their_orgs"]
+        project, day = con.execute(
+            f"""select project_id, usage_date from intermediate.int_anomaly_pipeline_days
+                where org_id = '{ORG_B}' order by usage_date, project_id limit 1"""
+        ).fetchall()[0]
+        con.execute(
+            "update intermediate.int_anomaly_pipeline_days set rerun_credits = usage_credits + 1 "
+            "where org_id = ? and project_id = ? and usage_date = ?",
+            [ORG_B, project, day],
+        )
+    tests = [
+        "assert_cost_daily_series_conserves_cost",
+        "assert_team_series_add_up_to_their_orgs",
+        "assert_pipeline_days_add_up",
+    ]
     run = run_dbt(["test", "--select", *tests], db=db, seeds=scenario["seeds"], work=work)
     assert run.status(tests[0]) == "fail"
     [problem] = run.problems(tests[0])
@@ -400,3 +414,8 @@ def test_conservation_tests_catch_a_cent_in_the_series(
     assert run.status(tests[1]) == "fail"
     [problem] = run.problems(tests[1])
     assert problem.startswith(f"the team series of org {ORG_A} on {tampered['team']} add up to ")
+    assert run.status(tests[2]) == "fail"
+    assert run.problems(tests[2]) == [
+        f"project {project} of org {ORG_B} on {day} has re-runs or pipelines that are not a part "
+        "of its own"
+    ]

@@ -28,6 +28,8 @@ METHOD_MODELS = [
     "int_anomaly_baseline_lags",
     "int_anomaly_volatility",
     "int_anomaly_run_costs",
+    "int_anomaly_reruns",
+    "int_anomaly_pipeline_loops",
     "int_anomaly_baselines",
     "int_anomaly_org_days",
     "int_anomaly_days_scored",
@@ -46,6 +48,7 @@ METHOD_MODELS = [
 ]
 GIVEN_TABLES = {
     "int_scope_days_filled": "intermediate.int_scope_days_filled",
+    "int_anomaly_pipeline_days": "intermediate.int_anomaly_pipeline_days",
     "agg_daily_costs": "marts.agg_daily_costs",
     "fct_team_costs_daily": "marts.fct_team_costs_daily",
     "stg_seeds__budgets": "staging.stg_seeds__budgets",
@@ -54,6 +57,7 @@ GIVEN_TABLES = {
 # the columns a case's rows are made its own by (a suffix '@<case>')
 OWN_COLUMNS = {
     "int_scope_days_filled": ["scope_key", "org_id"],
+    "int_anomaly_pipeline_days": ["org_id"],
     "agg_daily_costs": ["org_id"],
     "fct_team_costs_daily": ["org_id"],
     "stg_seeds__budgets": ["budget_key"],
@@ -76,6 +80,12 @@ NO_JOBS = """select cast(null as varchar) as org_id, cast(null as varchar) as pr
     cast(null as varchar) as job_name, cast(null as varchar) as resource_class,
     cast(null as date) as usage_date, cast(0 as decimal(38, 9)) as total_credits,
     cast(0 as decimal(38, 9)) as user_credits
+where false"""
+NO_PIPELINES = """select cast(null as date) as usage_date, cast(null as varchar) as org_id,
+    cast(null as varchar) as project_id, 0 as pipelines, 0 as workflow_runs,
+    0 as rerun_workflow_runs, cast(0 as decimal(38, 9)) as usage_credits,
+    cast(0 as decimal(38, 9)) as rerun_credits, cast(null as varchar) as busiest_branch,
+    0 as busiest_branch_pipelines
 where false"""
 NO_TEAMS = """select cast(null as varchar) as team, cast(null as varchar) as org_id,
     cast(null as varchar) as project_id, cast(null as date) as usage_date,
@@ -122,6 +132,63 @@ from (
 )"""
 
 
+def pipeline_days(
+    credits: str,
+    *,
+    runs: str,
+    reruns: str,
+    rerun_share: str,
+    busiest: str,
+    pipelines: str,
+) -> str:
+    """int_anomaly_pipeline_days rows of project p1 of org-a, days 0 to 69 (day i is
+    2026-01-05 + i): `credits`, `runs` workflow runs of which `reruns` re-runs holding
+    `rerun_share` of the credits, `pipelines` pipelines of which `busiest` on branch main by
+    one trigger user (expressions of i)."""
+    return f"""
+select
+    cast(date '2026-01-05' + i as date) as usage_date, 'org-a' as org_id, 'p1' as project_id,
+    {pipelines} as pipelines, {runs} as workflow_runs, {reruns} as rerun_workflow_runs,
+    cast({credits} as decimal(38, 9)) as usage_credits,
+    cast(({credits}) * ({rerun_share}) as decimal(38, 9)) as rerun_credits,
+    'main' as busiest_branch, {busiest} as busiest_branch_pipelines
+from (select cast(n as integer) as i from range(70) as t(n))"""
+
+
+# Friday 2026-03-06 (day 60) costs 50 % more (inside its bounds: a rise of 75 % is needed)
+# because 12 failed workflows were re-run, 40 % of its credits, where a Monday usually
+# re-runs one workflow (5 %) and other days none
+RERUN_STORM = {
+    "int_scope_days_filled": project_days(
+        f"case when i = 60 then 1.5 * {RHYTHM} else {RHYTHM} end",
+        runs="case when i = 60 then 22 when i % 7 < 5 then 10 else 1 end",
+    ),
+    "int_anomaly_pipeline_days": pipeline_days(
+        f"case when i = 60 then 1.5 * {RHYTHM} else {RHYTHM} end",
+        runs="case when i = 60 then 22 when i % 7 < 5 then 10 else 1 end",
+        reruns="case when i = 60 then 12 when i % 7 = 0 then 1 else 0 end",
+        rerun_share="case when i = 60 then 0.4 when i % 7 = 0 then 0.05 else 0 end",
+        busiest="case when i % 7 < 5 then 3 else 1 end",
+        pipelines="case when i % 7 < 5 then 10 else 1 end",
+    ),
+}
+# Friday 2026-03-06 (day 60) costs 60 % more (inside its bounds) because one trigger user
+# started 30 pipelines on branch main, where one user started at most 3 on a branch a day
+LOOP = {
+    "int_scope_days_filled": project_days(
+        f"case when i = 60 then 1.6 * {RHYTHM} else {RHYTHM} end",
+        runs="case when i = 60 then 37 when i % 7 < 5 then 10 else 1 end",
+    ),
+    "int_anomaly_pipeline_days": pipeline_days(
+        f"case when i = 60 then 1.6 * {RHYTHM} else {RHYTHM} end",
+        runs="case when i = 60 then 37 when i % 7 < 5 then 10 else 1 end",
+        reruns="0",
+        rerun_share="0",
+        busiest="case when i = 60 then 30 when i % 7 < 5 then 3 else 1 end",
+        pipelines="case when i = 60 then 37 when i % 7 < 5 then 10 else 1 end",
+    ),
+}
+
 # from Monday 2026-03-02 the weekdays have 6 workflow runs instead of 10, each costing 2.5
 # times as much: the day costs 50 % more
 RUN_COST_STEP = project_days(
@@ -141,6 +208,37 @@ class Case:
 
 
 CASES = [
+    # a re-run storm inside the day's bounds is found by its re-runs: one episode, up,
+    # flagged on its day, which is its only day
+    Case(
+        "rerun_storm_is_found_by_its_reruns",
+        "cost_anomalies",
+        [
+            {
+                "direction": "up",
+                "first_day": date(2026, 3, 6),
+                "detected_day": date(2026, 3, 6),
+                "last_day": date(2026, 3, 6),
+                "actual_cost": 16.5,
+            }
+        ],
+        RERUN_STORM,
+    ),
+    # a pipeline loop inside the day's bounds is found by its branch: one episode, up
+    Case(
+        "pipeline_loop_is_found_on_its_branch",
+        "cost_anomalies",
+        [
+            {
+                "direction": "up",
+                "first_day": date(2026, 3, 6),
+                "detected_day": date(2026, 3, 6),
+                "last_day": date(2026, 3, 6),
+                "actual_cost": 17.6,
+            }
+        ],
+        LOOP,
+    ),
     # weekends are a tenth of weekdays, yet no day is an anomaly, so there is no episode
     Case(
         "weekly_rhythm_without_incident_raises_nothing",
@@ -443,6 +541,7 @@ def method_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for table, relation in GIVEN_TABLES.items():
             parts = [_own(c, table, c.given.get(table, "")) for c in CASES if table in c.given]
             empty = {
+                "int_anomaly_pipeline_days": NO_PIPELINES,
                 "agg_daily_costs": NO_JOBS,
                 "fct_team_costs_daily": NO_TEAMS,
                 "stg_seeds__calendar": CALENDAR,
@@ -503,6 +602,18 @@ def test_method_case(method_db: Path, case: Case) -> None:
             "flagged on 2026-03-02: 16.50 USD, its workflow runs of the last 3 days cost 128% "
             "more each than this scope's runs usually do, ",
             " times the usual spread of its cost per run",
+        ),
+        (
+            "rerun_storm_is_found_by_its_reruns",
+            "flagged on 2026-03-06: 16.50 USD, 40% of it in re-runs of workflows (12 re-run "
+            "workflow runs) where its days of the weeks before had at most 5%",
+            ": a re-run storm",
+        ),
+        (
+            "pipeline_loop_is_found_on_its_branch",
+            "flagged on 2026-03-06: 17.60 USD, 30 pipelines on branch main by one trigger user, "
+            "where the weeks before had at most 3 a day",
+            ": a pipeline loop?",
         ),
         (
             "drop_to_nothing_is_found_as_a_drop",

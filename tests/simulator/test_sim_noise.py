@@ -93,3 +93,35 @@ def test_each_history_has_one_incident_of_each_kind_each_on_its_own_project(
 def test_unknown_profiles_are_refused() -> None:
     with pytest.raises(ValueError, match="profile:seed"):
         parse_histories("stormy:1")
+
+
+def test_a_pipeline_loop_piles_one_bot_users_pipelines_onto_one_branch(
+    pair: tuple[UsageGenerator, History, History],
+) -> None:
+    # the loop's pipelines: one branch, one trigger user, started one after another; the
+    # week before, nobody started more than a handful on one branch
+    gen, _, rough = pair
+    [loop] = [
+        i for i in gen.incidents if i.plan.org_id == rough.org_id and i.plan.kind == "pipeline_loop"
+    ]
+
+    def busiest(day: date) -> tuple[int, list[int]]:
+        table = gen.day_table(rough.org_id, day)
+        mine = table.filter(pc.equal(table["PROJECT_NAME"], loop.plan.project))
+        pipelines: dict[tuple[str, str], dict[str, int]] = {}
+        for pid, branch, user, created in zip(
+            mine["PIPELINE_ID"].to_pylist(),
+            mine["VCS_BRANCH"].to_pylist(),
+            mine["PIPELINE_TRIGGER_USER_ID"].to_pylist(),
+            mine["PIPELINE_CREATED_AT"].to_pylist(),
+            strict=True,
+        ):
+            pipelines.setdefault((branch, user), {})[pid] = int(created.timestamp())
+        top = max(pipelines.values(), key=len)
+        return len(top), sorted(top.values())
+
+    usual = max(busiest(loop.first_day - timedelta(days=n))[0] for n in (1, 7, 14))
+    count, starts = busiest(loop.first_day)
+    assert count >= 10 and count >= 3 * usual, (count, usual)
+    gaps = np.diff(starts[-count // 2 :])
+    assert (gaps > 0).all() and np.ptp(gaps) < 120  # about one every twenty minutes

@@ -13,7 +13,9 @@
     above var('anomaly_min_change_pct') % and the impact above var('anomaly_min_amount')
     (a rise beyond what the org's busy day adds, int_anomaly_org_days.busy_factor), or
     its workflow runs cost more each than the scope's runs usually do (is_run_cost_rise,
-    int_anomaly_run_costs; then anomaly_direction is 'up')
+    int_anomaly_run_costs), or, for a project, its re-runs piled up (is_rerun_storm,
+    int_anomaly_reruns) or one trigger user's pipelines on one branch did (is_pipeline_loop,
+    int_anomaly_pipeline_loops); then anomaly_direction is 'up'
     (assert_anomalous_days_lie_outside_their_bounds).
 
   A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
@@ -26,6 +28,7 @@
 {%- set min_pct = var('anomaly_min_change_pct') | float -%}
 {%- set min_amount = var('anomaly_min_amount') | float -%}
 {%- set min_history = var('anomaly_min_history_days') | int -%}
+{%- set org_day_pct = var('anomaly_min_org_day_pct') | float -%}
 {%- if threshold <= 0 or min_amount <= 0 -%}
     {{ exceptions.raise_compiler_error(
         "anomaly_score_threshold and anomaly_min_amount must be above 0 (got "
@@ -66,6 +69,34 @@ org_days as (
 
 ),
 
+reruns as (
+
+    select * from {{ ref('int_anomaly_reruns') }}
+
+),
+
+pipeline_loops as (
+
+    select * from {{ ref('int_anomaly_pipeline_loops') }}
+
+),
+
+org_baselines as (
+
+    -- what each org's whole day is expected to cost, in credits
+    select
+        filled.org_id,
+        filled.usage_date,
+        baselines.expected_credits as org_expected_credits
+
+    from filled
+    inner join baselines
+        on filled.scope_key = baselines.scope_key
+        and filled.usage_date = baselines.usage_date
+    where filled.scope_type = 'org'
+
+),
+
 baselines_priced as (
 
     select
@@ -99,6 +130,17 @@ baselines_priced as (
         run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
         run_costs.is_run_cost_up,
         run_costs.is_run_cost_rise,
+        -- what the project's day was made of (NULL or false for other scopes)
+        reruns.rerun_share,
+        reruns.highest_rerun_share,
+        reruns.rerun_workflow_runs,
+        coalesce(reruns.is_rerun_storm, false) as is_rerun_storm,
+        pipeline_loops.busiest_branch,
+        pipeline_loops.busiest_branch_pipelines,
+        pipeline_loops.usual_busiest_branch_pipelines,
+        coalesce(pipeline_loops.is_pipeline_loop, false) as is_pipeline_loop,
+        coalesce(org_baselines.org_expected_credits, 0)
+            * cast(filled.price_per_credit as double precision) as org_expected_cost,
         -- how busy the whole org was that day (1 for the org itself: it is its own day)
         case when filled.scope_type = 'org' then 1 else coalesce(org_days.busy_factor, 1) end
             as org_busy_factor
@@ -116,6 +158,15 @@ baselines_priced as (
     left join org_days
         on filled.org_id = org_days.org_id
         and filled.usage_date = org_days.usage_date
+    left join org_baselines
+        on filled.org_id = org_baselines.org_id
+        and filled.usage_date = org_baselines.usage_date
+    left join reruns
+        on filled.scope_key = reruns.scope_key
+        and filled.usage_date = reruns.usage_date
+    left join pipeline_loops
+        on filled.scope_key = pipeline_loops.scope_key
+        and filled.usage_date = pipeline_loops.usage_date
 
 ),
 
@@ -156,11 +207,13 @@ baselines_margins as (
     select
         *,
         -- the deviation a day needs to pass the score, the percentage and the amount tests;
-        -- a rise also what the whole org's busy day adds to the expected cost
+        -- a rise also a share of its org's whole day (a rise that adds less is not worth an
+        -- alert), and what the whole org's busy day adds to the expected cost
         greatest(
             {{ threshold }} * rise_scale_cost,
             {{ min_pct / 100 }} * cast(expected_cost as double precision),
-            {{ min_amount }}
+            {{ min_amount }},
+            {{ org_day_pct / 100 }} * org_expected_cost
         ) + (org_busy_factor - 1) * cast(expected_cost as double precision) as rise_margin_cost,
         case
             -- a drop on a day the company is off is no anomaly: no lower bound
@@ -225,14 +278,15 @@ final as (
                 then false
             when actual_cost > expected_cost + rise_margin_cost then true
             when actual_cost < expected_cost - fall_margin_cost then true
-            when is_run_cost_rise then true
+            when is_run_cost_rise or is_rerun_storm or is_pipeline_loop then true
             else false
         end as is_anomaly,
         case
             when history_days < {{ min_history }} or baseline_days = 0 or expected_cost is null
                 then null
-            -- its runs cost more each: up, whatever the number of runs did that day
-            when is_run_cost_rise then 'up'
+            -- its runs cost more each, its re-runs or one branch's pipelines piled up: up,
+            -- whatever the number of runs did that day
+            when is_run_cost_rise or is_rerun_storm or is_pipeline_loop then 'up'
             when actual_cost > expected_cost + rise_margin_cost then 'up'
             when actual_cost < expected_cost - fall_margin_cost then 'down'
         end as anomaly_direction

@@ -16,7 +16,8 @@
   - is_active: the episode's last day is at most var('anomaly_max_gap_days') days before the
     scope's last complete day, so it may still be going on.
   - why_flagged says which test raised the episode on its detected_day: the day outside its
-    bounds, the scope gone quiet, or its runs costing more each than usual.
+    bounds, the scope gone quiet, its runs costing more each than usual, its re-runs (a
+    re-run storm) or one branch's pipelines (a pipeline loop) piling up.
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
@@ -77,7 +78,23 @@ episode_totals as (
         max(case when usage_date = episode_detected_day then run_cost_change_pct end)
             as flagged_run_cost_change_pct,
         max(case when usage_date = episode_detected_day then run_cost_score end)
-            as flagged_run_cost_score
+            as flagged_run_cost_score,
+        max(case when usage_date = episode_detected_day and is_rerun_storm then 1 else 0 end)
+            as flagged_rerun_storm,
+        max(case when usage_date = episode_detected_day then rerun_share end)
+            as flagged_rerun_share,
+        max(case when usage_date = episode_detected_day then highest_rerun_share end)
+            as flagged_highest_rerun_share,
+        max(case when usage_date = episode_detected_day then rerun_workflow_runs end)
+            as flagged_rerun_workflow_runs,
+        max(case when usage_date = episode_detected_day and is_pipeline_loop then 1 else 0 end)
+            as flagged_pipeline_loop,
+        max(case when usage_date = episode_detected_day then busiest_branch end)
+            as flagged_busiest_branch,
+        max(case when usage_date = episode_detected_day then busiest_branch_pipelines end)
+            as flagged_busiest_branch_pipelines,
+        max(case when usage_date = episode_detected_day then usual_busiest_branch_pipelines end)
+            as flagged_usual_busiest_branch_pipelines
 
     from episode_days
     group by anomaly_id
@@ -126,6 +143,14 @@ episodes_measured as (
         episode_totals.flagged_run_cost_rise,
         episode_totals.flagged_run_cost_change_pct,
         episode_totals.flagged_run_cost_score,
+        episode_totals.flagged_rerun_storm,
+        episode_totals.flagged_rerun_share,
+        episode_totals.flagged_highest_rerun_share,
+        episode_totals.flagged_rerun_workflow_runs,
+        episode_totals.flagged_pipeline_loop,
+        episode_totals.flagged_busiest_branch,
+        episode_totals.flagged_busiest_branch_pipelines,
+        episode_totals.flagged_usual_busiest_branch_pipelines,
         {{ dbt.datediff('episodes.last_day', 'episodes.series_last_day', 'day') }}
             <= {{ var('anomaly_max_gap_days') | int }} as is_active,
         drivers.driver_project_id,
@@ -231,6 +256,19 @@ final as (
         'flagged on ' || cast(detected_day as {{ dbt.type_string() }}) || ': '
             || cast(round(flagged_actual_cost, 2) as {{ dbt.type_string() }}) || ' ' || currency
             || case
+                when flagged_pipeline_loop = 1
+                    then ', ' || cast(flagged_busiest_branch_pipelines as {{ dbt.type_string() }})
+                        || ' pipelines on branch ' || coalesce(flagged_busiest_branch, '(none)')
+                        || ' by one trigger user, where the weeks before had at most '
+                        || cast(flagged_usual_busiest_branch_pipelines as {{ dbt.type_string() }})
+                        || ' a day: a pipeline loop?'
+                when flagged_rerun_storm = 1
+                    then ', ' || cast(cast(round(100 * flagged_rerun_share, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+                        || '% of it in re-runs of workflows ('
+                        || cast(flagged_rerun_workflow_runs as {{ dbt.type_string() }})
+                        || ' re-run workflow runs) where its days of the weeks before had at most '
+                        || cast(cast(round(100 * coalesce(flagged_highest_rerun_share, 0), 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+                        || '%: a re-run storm'
                 when flagged_run_cost_rise = 1
                     then ', its workflow runs of the last {{ var('anomaly_run_cost_days') | int }} days cost '
                         || cast(cast(round(flagged_run_cost_change_pct, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})

@@ -16,7 +16,8 @@
   - A day is anomalous exactly when the scope has at least var('anomaly_min_history_days')
     days of history and either the actual cost lies outside [lower_bound_cost,
     upper_bound_cost] (its score, its change in percent and its money impact all pass their
-    thresholds) or its workflow runs cost more each than usual (is_run_cost_rise)
+    thresholds), its workflow runs cost more each than usual (is_run_cost_rise), or, for a
+    project, its re-runs (is_rerun_storm) or one branch's pipelines (is_pipeline_loop) piled up
     (int_anomaly_days_scored; assert_anomalous_days_lie_outside_their_bounds; the method:
     models/marts/monitoring/anomalies.md). cost_anomalies groups these days.
 
@@ -87,6 +88,8 @@ final as (
         scored_days.score,
         scored_days.run_cost_change_pct,
         scored_days.is_run_cost_rise,
+        scored_days.is_rerun_storm,
+        scored_days.is_pipeline_loop,
         scored_days.baseline_days,
         scored_days.history_days,
         scored_days.is_scorable,
