@@ -104,3 +104,25 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
 {%- endmacro %}
+
+
+{#
+  For an ephemeral model: true when `reader`, the incremental model it is compiled into, runs
+  incrementally (its table exists and the run is not a --full-refresh), which the ephemeral
+  model's own is_incremental() cannot tell, since dbt evaluates it for the ephemeral node, not
+  for its reader. The ephemeral model then reads only the org-days its reader rebuilds, and
+  every row on a full build, exactly as the reader's is_incremental() would decide.
+#}
+{% macro reader_is_incremental(reader) -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ reader) -%}
+    {%- if node is none -%}
+        {{ exceptions.raise_compiler_error("reader_is_incremental: no model " ~ reader) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias
+    ) -%}
+    {{ return(relation is not none and relation.is_table and not flags.FULL_REFRESH) }}
+{%- endmacro %}

@@ -20,13 +20,7 @@
 
 -- depends_on: {{ ref('int_refresh_plan') }}
 
-{#- the mart's is_incremental(), which this model's own would not see: ephemeral models are
-    compiled with their own node, not their reader's -#}
-{%- set mart_node = graph.nodes.get('model.circleci_costs.focus_circleci_costs') if execute else none -%}
-{%- set mart = adapter.get_relation(
-    database=mart_node.database, schema=mart_node.schema, identifier=mart_node.alias
-) if mart_node else none -%}
-{%- set mart_is_incremental = mart is not none and mart.is_table and not flags.FULL_REFRESH %}
+{%- set mart_is_incremental = reader_is_incremental('focus_circleci_costs') %}
 
 with
 

@@ -19,13 +19,7 @@
 
 {{ config(materialized='ephemeral') }}
 
-{#- int_waste_daily's is_incremental(), which this model's own would not see: ephemeral models
-    are compiled with their own node, not their reader's -#}
-{%- set daily_node = graph.nodes.get('model.circleci_costs.int_waste_daily') if execute else none -%}
-{%- set daily = adapter.get_relation(
-    database=daily_node.database, schema=daily_node.schema, identifier=daily_node.alias
-) if daily_node else none -%}
-{%- set daily_is_incremental = daily is not none and daily.is_table and not flags.FULL_REFRESH %}
+{%- set daily_is_incremental = reader_is_incremental('int_waste_daily') %}
 
 with
 
