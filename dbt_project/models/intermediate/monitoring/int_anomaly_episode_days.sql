@@ -37,6 +37,10 @@ final as (
         episodes.direction as episode_direction,
         episodes.first_day as episode_first_day,
         episodes.detected_day as episode_detected_day,
+        episodes.confirmed_rise_day as episode_confirmed_rise_day,
+        -- the day whose test raised the episode: the rise a second day confirmed, or the
+        -- detected day itself
+        coalesce(episodes.confirmed_rise_day, episodes.detected_day) as episode_flagged_day,
         episodes.last_day as episode_last_day,
         scored_days.*
 
