@@ -19,7 +19,7 @@
   - anomaly_id is unique (unique, not_null): a hash of the scope, the direction and the
     first day.
   - detected_day, the first day that raised the episode, lies between first_day and last_day
-    (test_runaway_is_one_episode_flagged_on_its_first_day in tests/dbt): its first anomalous
+    (test_runaway_is_one_episode_raised_by_its_second_day in tests/dbt): its first anomalous
     day, or, for a rise of the day's cost alone, the next day, leaning up; then
     confirmed_rise_day is the day before it (test_monitoring_method.py:
     one_day_burst_of_runs_is_no_episode, two_day_burst_of_runs_is_flagged_on_its_second_day).

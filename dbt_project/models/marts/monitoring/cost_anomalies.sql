@@ -23,7 +23,7 @@
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
-    days (int_anomaly_component_changes; test_runaway_is_one_episode_flagged_on_its_first_day).
+    days (int_anomaly_component_changes; test_runaway_is_one_episode_raised_by_its_second_day).
 
   A table rebuilt on every run: it reads the episodes and their scope-days (one row per
   scope and UTC day), never the job runs, so a daily build's work here does not grow with
