@@ -68,8 +68,6 @@ TABLES = [
     "intermediate.int_anomaly_component_days",
     "intermediate.int_anomaly_pipeline_days",
     "intermediate.int_org_days_priced",
-    "intermediate.int_focus_circleci_parts",
-    "intermediate.int_job_run_waste",
     "intermediate.int_waste_daily",
 ]
 

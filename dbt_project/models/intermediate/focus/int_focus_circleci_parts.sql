@@ -8,30 +8,33 @@
   credits x price_per_credit, exact at 18 decimals, so the parts add up exactly to the
   type's cost in fct_job_run_costs (assert_focus_circleci_costs_conserve_cost).
 
-  A table, incremental: every row is one usage row's part, so a run replaces the org-days
-  int_refresh_plan flags refresh_allocation (their costs or teams were rebuilt) and keeps the
-  others (replace_partitions: delete+insert by org-day); focus_circleci_costs regroups only
-  those org-days.
+  Ephemeral: compiled into focus_circleci_costs and never stored, so a full build does not
+  write every part only to read it back once (docs/performance.md). It reads the usage rows
+  of the org-days that mart rebuilds: when the mart's table exists and the run is not a
+  --full-refresh (the mart's is_incremental()), the org-days int_refresh_plan flags
+  refresh_allocation (their costs or teams were rebuilt); every row otherwise. Each part
+  belongs to one usage row, so the parts of an org-day depend on that org-day's rows only.
 */
 
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_partitions',
-        refresh_flag='refresh_allocation',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='ephemeral') }}
 
 -- depends_on: {{ ref('int_refresh_plan') }}
+
+{#- the mart's is_incremental(), which this model's own would not see: ephemeral models are
+    compiled with their own node, not their reader's -#}
+{%- set mart_node = graph.nodes.get('model.circleci_costs.focus_circleci_costs') if execute else none -%}
+{%- set mart = adapter.get_relation(
+    database=mart_node.database, schema=mart_node.schema, identifier=mart_node.alias
+) if mart_node else none -%}
+{%- set mart_is_incremental = mart is not none and mart.is_table and not flags.FULL_REFRESH %}
 
 with
 
 job_run_costs as (
 
     select * from {{ ref('fct_job_run_costs') }} as job_run_costs
-    {% if is_incremental() -%}
-    where {{ in_refresh_plan('job_run_costs') }}
+    {% if mart_is_incremental -%}
+    where {{ in_refresh_plan('job_run_costs', 'refresh_allocation') }}
     {%- endif %}
 
 ),
@@ -39,8 +42,8 @@ job_run_costs as (
 allocations as (
 
     select * from {{ ref('int_job_runs_allocated') }} as allocations
-    {% if is_incremental() -%}
-    where {{ in_refresh_plan('allocations') }}
+    {% if mart_is_incremental -%}
+    where {{ in_refresh_plan('allocations', 'refresh_allocation') }}
     {%- endif %}
 
 ),

@@ -9,20 +9,23 @@
     is one commit, so this is the same job run again on the same commit);
   - NULL: the rest, and rows without a job (seats).
 
-  A table, incremental: a run replaces the org-days int_waste_refresh_days names, reading
-  every row of the pipelines with a row on them (so each run is judged against all the runs
-  of its pipeline, whatever their day), and keeps the others (replace_partitions:
-  delete+insert by org-day).
+  Ephemeral: compiled into int_waste_daily, its only reader, and never stored, so no build
+  writes a row per usage row only to read it back once (docs/performance.md). When
+  int_waste_daily's table exists and the run is not a --full-refresh (its is_incremental()),
+  it judges the rows of the org-days int_waste_refresh_days names, reading every row of the
+  pipelines with a row on them (so each run is judged against all the runs of its pipeline,
+  whatever their day); every row otherwise.
 */
 
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_partitions',
-        refresh_partitions='int_waste_refresh_days',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='ephemeral') }}
+
+{#- int_waste_daily's is_incremental(), which this model's own would not see: ephemeral models
+    are compiled with their own node, not their reader's -#}
+{%- set daily_node = graph.nodes.get('model.circleci_costs.int_waste_daily') if execute else none -%}
+{%- set daily = adapter.get_relation(
+    database=daily_node.database, schema=daily_node.schema, identifier=daily_node.alias
+) if daily_node else none -%}
+{%- set daily_is_incremental = daily is not none and daily.is_table and not flags.FULL_REFRESH %}
 
 with
 
@@ -69,7 +72,7 @@ day_pipelines as (
 
 rows_to_judge as (
 
-    {% if is_incremental() -%}
+    {% if daily_is_incremental -%}
     -- the rows of the org-days to rebuild without a pipeline, and every row, whatever its
     -- day, of the pipelines with a row on them
     select * from day_rows where pipeline_id is null
@@ -121,7 +124,7 @@ final as (
         end as waste_kind
 
     from ordered
-    {% if is_incremental() -%}
+    {% if daily_is_incremental -%}
     where {{ on_listed_org_days('ordered', 'refresh_days') }}
     {%- endif %}
 

@@ -69,10 +69,8 @@ job_run_costs as (
 
 waste as (
 
-    select * from {{ ref('int_job_run_waste') }} as waste
-    {% if is_incremental() -%}
-    where {{ on_listed_org_days('waste', 'refresh_days') }}
-    {%- endif %}
+    -- the listed org-days only, on an incremental run (see int_job_run_waste)
+    select * from {{ ref('int_job_run_waste') }}
 
 ),
 

@@ -7,8 +7,10 @@
   days: a day loaded late (a resumed backfill loads older windows after newer ones) changes
   the kinds of the runs of its pipelines on the days already built.
 
-  A table rebuilt on every run: it reads four columns of fct_job_run_costs to find the
-  pipelines, and is as long as the org-days it names (every org-day on a full build).
+  A table rebuilt on every run: it reads three columns of fct_job_run_costs to find the
+  pipelines, and is as long as the org-days it names. A --full-refresh rebuilds the waste
+  tables from every row and reads no list (their is_incremental() is false): the list is then
+  the plan's days alone, without the search for pipelines.
 */
 
 {{ config(materialized='table') }}
@@ -54,8 +56,10 @@ pipeline_days as (
 final as (
 
     select org_id, usage_date from refresh_plan
+    {%- if not flags.FULL_REFRESH %}
     union
     select org_id, usage_date from pipeline_days
+    {%- endif %}
 
 )
 

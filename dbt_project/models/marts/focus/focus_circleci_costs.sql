@@ -20,6 +20,8 @@
   Incremental: every row sums one org-day (BillingAccountId, ChargePeriodStart) of
   int_focus_circleci_parts, so a run replaces the org-days int_refresh_plan flags
   refresh_allocation and keeps the others (replace_partitions: delete+insert by org-day).
+  int_focus_circleci_parts is ephemeral and reads only those org-days when this table is
+  built incrementally.
 */
 
 {{
@@ -39,10 +41,8 @@ with
 
 parts as (
 
-    select * from {{ ref('int_focus_circleci_parts') }} as parts
-    {% if is_incremental() -%}
-    where {{ in_refresh_plan('parts') }}
-    {%- endif %}
+    -- the rebuilt org-days only, on an incremental run (see int_focus_circleci_parts)
+    select * from {{ ref('int_focus_circleci_parts') }}
 
 ),
 
