@@ -228,7 +228,7 @@ def test_today_is_never_a_complete_day(scenario: dict[str, Any]) -> None:
     assert acme["last_day"] == ACME_LAST_DAY
 
 
-def test_runaway_is_one_episode_flagged_on_its_first_day(scenario: dict[str, Any]) -> None:
+def test_runaway_is_one_episode_raised_by_its_second_day(scenario: dict[str, Any]) -> None:
     episodes = query(
         scenario["db"],
         """select * from marts.cost_anomalies
@@ -240,7 +240,12 @@ def test_runaway_is_one_episode_flagged_on_its_first_day(scenario: dict[str, Any
         if e["first_day"] <= RUNAWAY_DAYS[-1] and e["last_day"] >= RUNAWAY_DAYS[0]
     ]
     assert episode["direction"] == "up"
-    assert episode["detected_day"] == RUNAWAY_DAYS[0]
+    # only the day's cost shows the runaway's first day (more of the project's runs, no re-run,
+    # no loop): the second day, still up, confirms it and raises the episode
+    assert episode["detected_day"] == RUNAWAY_DAYS[1]
+    assert episode["why_flagged"].startswith(
+        f"flagged on {RUNAWAY_DAYS[1]}: a rise confirmed by the next day; on {RUNAWAY_DAYS[0]} "
+    ), episode["why_flagged"]
     # the episode reaches back over the days just before that already leaned up by half the
     # alarm margin (anomaly_continue_pct), if any: where the change may have begun
     series = {
@@ -277,13 +282,15 @@ def test_runaway_is_one_episode_flagged_on_its_first_day(scenario: dict[str, Any
     [org_episode] = query(
         scenario["db"],
         f"""select * from marts.cost_anomalies where scope_type = 'org' and org_id = '{ORG_A}'
-            and detected_day = date '{RUNAWAY_DAYS[0]}'""",
+            and direction = 'up' and first_day <= date '{RUNAWAY_DAYS[0]}'
+            and last_day >= date '{RUNAWAY_DAYS[0]}'""",
     )
     assert org_episode["driver_job_name"] == "build-ios"
     [team_episode] = query(
         scenario["db"],
         f"""select * from marts.cost_anomalies where scope_type = 'team'
-            and team_name = 'mobile' and detected_day = date '{RUNAWAY_DAYS[0]}'""",
+            and team_name = 'mobile' and direction = 'up'
+            and first_day <= date '{RUNAWAY_DAYS[0]}' and last_day >= date '{RUNAWAY_DAYS[0]}'""",
     )
     assert (team_episode["org_id"], team_episode["direction"]) == (ORG_A, "up")
     assert team_episode["driver_project_name"] == "ios-app"

@@ -294,6 +294,42 @@ from (
 )""",
         },
     ),
+    # on Friday 2026-03-06 the project runs 30 workflows instead of 10, each at its usual
+    # cost: the day costs three times its usual (33 USD), outside its bounds, but only its
+    # cost says so (no dearer runs, no re-runs, no loop) and Saturday is as usual: a one-day
+    # burst is no episode (anomaly_confirm_rises)
+    Case(
+        "one_day_burst_of_runs_is_no_episode",
+        "cost_anomalies",
+        [],
+        {
+            "int_scope_days_filled": project_days(
+                f"case when i = 60 then 3 * {RHYTHM} else {RHYTHM} end",
+                runs="case when i = 60 then 30 when i % 7 < 5 then 10 else 1 end",
+            )
+        },
+    ),
+    # the same burst on Thursday 2026-03-05 and Friday 2026-03-06: Friday confirms
+    # Thursday's rise, so one episode from Thursday, raised on Friday
+    Case(
+        "two_day_burst_of_runs_is_flagged_on_its_second_day",
+        "cost_anomalies",
+        [
+            {
+                "direction": "up",
+                "first_day": date(2026, 3, 5),
+                "detected_day": date(2026, 3, 6),
+                "last_day": date(2026, 3, 6),
+                "actual_cost": 66,
+            }
+        ],
+        {
+            "int_scope_days_filled": project_days(
+                f"case when i in (59, 60) then 3 * {RHYTHM} else {RHYTHM} end",
+                runs="case when i in (59, 60) then 30 when i % 7 < 5 then 10 else 1 end",
+            )
+        },
+    ),
     # from Monday 2026-03-02 the weekdays cost twice as much, the weekends do not change, and
     # the data ends two weeks later: one episode from the first day of the step to the last
     # weekday (the weekend between does not split it), still active (the last complete day
@@ -614,6 +650,12 @@ def test_method_case(method_db: Path, case: Case) -> None:
             "flagged on 2026-03-06: 17.60 USD, 30 pipelines on branch main by one trigger user, "
             "where the weeks before had at most 3 a day",
             ": a pipeline loop?",
+        ),
+        (
+            "two_day_burst_of_runs_is_flagged_on_its_second_day",
+            "flagged on 2026-03-06: a rise confirmed by the next day; on 2026-03-05 33.00 USD, "
+            "outside the ",
+            " times its usual spread",
         ),
         (
             "drop_to_nothing_is_found_as_a_drop",

@@ -17,6 +17,12 @@
     int_anomaly_reruns) or one trigger user's pipelines on one branch did (is_pipeline_loop,
     int_anomaly_pipeline_loops); then anomaly_direction is 'up'
     (assert_anomalous_days_lie_outside_their_bounds).
+  - is_cost_rise_alone exactly when the day is anomalous above its upper bound and nothing
+    else says so: no cost-per-run rise (is_run_cost_rise), its own runs not far dearer each
+    (is_day_run_cost_jump), no re-run storm, no pipeline loop. int_anomaly_episodes raises
+    such a rise only when the next day is still above its baseline
+    (var('anomaly_confirm_rises'); test_monitoring_method.py:
+    one_day_burst_of_runs_is_no_episode, two_day_burst_of_runs_is_flagged_on_its_second_day).
 
   A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
   per scope and UTC day), never the job runs, so a daily build's work here does not grow
@@ -130,6 +136,7 @@ baselines_priced as (
         run_costs.run_window_log_ratio / run_costs.run_window_log_spread as run_cost_score,
         run_costs.is_run_cost_up,
         run_costs.is_run_cost_rise,
+        run_costs.is_day_run_cost_jump,
         -- what the project's day was made of (NULL or false for other scopes)
         reruns.rerun_share,
         reruns.highest_rerun_share,
@@ -289,7 +296,14 @@ final as (
             when is_run_cost_rise or is_rerun_storm or is_pipeline_loop then 'up'
             when actual_cost > expected_cost + rise_margin_cost then 'up'
             when actual_cost < expected_cost - fall_margin_cost then 'down'
-        end as anomaly_direction
+        end as anomaly_direction,
+        -- a rise that only the day's cost shows: more runs at the usual cost each
+        coalesce(
+            history_days >= {{ min_history }} and baseline_days > 0
+            and actual_cost > expected_cost + rise_margin_cost
+            and not (is_run_cost_rise or is_day_run_cost_jump or is_rerun_storm or is_pipeline_loop),
+            false
+        ) as is_cost_rise_alone
 
     from baselines_bounded
 

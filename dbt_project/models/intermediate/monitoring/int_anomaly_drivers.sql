@@ -10,7 +10,7 @@
   - driver_workflow_change_cost is the workflow's whole change, driver_job_change_cost the
     job's on that resource class, in the scope's currency, unrounded; a change can be of
     either sign (test_monitoring_method.py, one_day_spike_is_one_episode_with_its_impact;
-    test_monitoring.py, test_runaway_is_one_episode_flagged_on_its_first_day).
+    test_monitoring.py, test_runaway_is_one_episode_raised_by_its_second_day).
 */
 
 with

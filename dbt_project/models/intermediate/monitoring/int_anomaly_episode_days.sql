@@ -7,7 +7,7 @@
   Guarantees:
   - Every day of every episode of int_anomaly_episodes, once (unique_combination_of_columns
     on anomaly_id and usage_date), so an episode's actual and expected cost are the sums of
-    its days in cost_daily_series (test_runaway_is_one_episode_flagged_on_its_first_day).
+    its days in cost_daily_series (test_runaway_is_one_episode_raised_by_its_second_day).
 
   A table rebuilt on every run: it reads the scored scope-days (one row per scope and UTC
   day), never the job runs, so a daily build's work here does not grow with them
@@ -37,6 +37,10 @@ final as (
         episodes.direction as episode_direction,
         episodes.first_day as episode_first_day,
         episodes.detected_day as episode_detected_day,
+        episodes.confirmed_rise_day as episode_confirmed_rise_day,
+        -- the day whose test raised the episode: the rise a second day confirmed, or the
+        -- detected day itself
+        coalesce(episodes.confirmed_rise_day, episodes.detected_day) as episode_flagged_day,
         episodes.last_day as episode_last_day,
         scored_days.*
 

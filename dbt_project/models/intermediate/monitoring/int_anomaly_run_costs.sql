@@ -21,6 +21,10 @@
     before the last one, so a change does not widen the spread it is judged by.
   - is_run_cost_up exactly when the day's own runs, at least var('anomaly_run_cost_min_runs')
     of them, cost var('anomaly_run_cost_min_pct') % more each than usual.
+  - is_day_run_cost_jump exactly when is_run_cost_up and the day's own ratio is above
+    var('anomaly_run_cost_threshold') times the usual spread of the window's ratio: the day
+    alone says its runs cost more each, so a rise on it needs no second day
+    (int_anomaly_episodes; test_monitoring_method.py: one_day_spike_is_one_episode_with_its_impact).
   - is_run_cost_rise exactly when: the window's runs cost var('anomaly_run_cost_min_pct') %
     more each than usual and var('anomaly_run_cost_threshold') times the usual spread of that
     ratio, the day's own runs, at least var('anomaly_run_cost_min_runs') of them, also cost
@@ -167,6 +171,14 @@ final as (
         coalesce(
             workflow_runs >= {{ min_runs }} and day_log_ratio > ln({{ min_ratio }}), false
         ) as is_run_cost_up,
+        -- the day's own runs cost that much more each, and far more than the window's
+        -- ratio usually strays: a rise that day is not only more runs
+        coalesce(
+            workflow_runs >= {{ min_runs }}
+            and day_log_ratio > ln({{ min_ratio }})
+            and day_log_ratio > {{ threshold }} * run_window_log_spread,
+            false
+        ) as is_day_run_cost_jump,
         coalesce(
             workflow_runs >= {{ min_runs }}
             and run_window_log_ratio > ln({{ min_ratio }})

@@ -17,11 +17,13 @@
     scope's last complete day, so it may still be going on.
   - why_flagged says which test raised the episode on its detected_day: the day outside its
     bounds, the scope gone quiet, its runs costing more each than usual, its re-runs (a
-    re-run storm) or one branch's pipelines (a pipeline loop) piling up.
+    re-run storm) or one branch's pipelines (a pipeline loop) piling up; and, for a rise that
+    only the day's cost showed, that its next day (the detected day) confirmed it
+    (test_monitoring_method.py: test_episode_says_why_it_was_flagged).
   - The driver says what changed (int_anomaly_drivers), by drilling down: the project, then
     its workflow, then its job (with the resource class it ran on) whose cost moved most in
     the episode's direction against its own weekday-matched baseline, over the episode's
-    days (int_anomaly_component_changes; test_runaway_is_one_episode_flagged_on_its_first_day).
+    days (int_anomaly_component_changes; test_runaway_is_one_episode_raised_by_its_second_day).
 
   A table rebuilt on every run: it reads the episodes and their scope-days (one row per
   scope and UTC day), never the job runs, so a daily build's work here does not grow with
@@ -62,38 +64,38 @@ episode_totals as (
         sum(actual_cost) as actual_cost,
         sum(expected_cost) as expected_cost,
         -- the day that raised the episode, as it was judged
-        max(case when usage_date = episode_detected_day then actual_cost end)
+        max(case when usage_date = episode_flagged_day then actual_cost end)
             as flagged_actual_cost,
-        max(case when usage_date = episode_detected_day then expected_cost end)
+        max(case when usage_date = episode_flagged_day then expected_cost end)
             as flagged_expected_cost,
-        max(case when usage_date = episode_detected_day then lower_bound_cost end)
+        max(case when usage_date = episode_flagged_day then lower_bound_cost end)
             as flagged_lower_bound_cost,
-        max(case when usage_date = episode_detected_day then upper_bound_cost end)
+        max(case when usage_date = episode_flagged_day then upper_bound_cost end)
             as flagged_upper_bound_cost,
-        max(case when usage_date = episode_detected_day then score end) as flagged_score,
-        max(case when usage_date = episode_detected_day and has_gone_quiet then 1 else 0 end)
+        max(case when usage_date = episode_flagged_day then score end) as flagged_score,
+        max(case when usage_date = episode_flagged_day and has_gone_quiet then 1 else 0 end)
             as flagged_gone_quiet,
-        max(case when usage_date = episode_detected_day and is_run_cost_rise then 1 else 0 end)
+        max(case when usage_date = episode_flagged_day and is_run_cost_rise then 1 else 0 end)
             as flagged_run_cost_rise,
-        max(case when usage_date = episode_detected_day then run_cost_change_pct end)
+        max(case when usage_date = episode_flagged_day then run_cost_change_pct end)
             as flagged_run_cost_change_pct,
-        max(case when usage_date = episode_detected_day then run_cost_score end)
+        max(case when usage_date = episode_flagged_day then run_cost_score end)
             as flagged_run_cost_score,
-        max(case when usage_date = episode_detected_day and is_rerun_storm then 1 else 0 end)
+        max(case when usage_date = episode_flagged_day and is_rerun_storm then 1 else 0 end)
             as flagged_rerun_storm,
-        max(case when usage_date = episode_detected_day then rerun_share end)
+        max(case when usage_date = episode_flagged_day then rerun_share end)
             as flagged_rerun_share,
-        max(case when usage_date = episode_detected_day then highest_rerun_share end)
+        max(case when usage_date = episode_flagged_day then highest_rerun_share end)
             as flagged_highest_rerun_share,
-        max(case when usage_date = episode_detected_day then rerun_workflow_runs end)
+        max(case when usage_date = episode_flagged_day then rerun_workflow_runs end)
             as flagged_rerun_workflow_runs,
-        max(case when usage_date = episode_detected_day and is_pipeline_loop then 1 else 0 end)
+        max(case when usage_date = episode_flagged_day and is_pipeline_loop then 1 else 0 end)
             as flagged_pipeline_loop,
-        max(case when usage_date = episode_detected_day then busiest_branch end)
+        max(case when usage_date = episode_flagged_day then busiest_branch end)
             as flagged_busiest_branch,
-        max(case when usage_date = episode_detected_day then busiest_branch_pipelines end)
+        max(case when usage_date = episode_flagged_day then busiest_branch_pipelines end)
             as flagged_busiest_branch_pipelines,
-        max(case when usage_date = episode_detected_day then usual_busiest_branch_pipelines end)
+        max(case when usage_date = episode_flagged_day then usual_busiest_branch_pipelines end)
             as flagged_usual_busiest_branch_pipelines
 
     from episode_days
@@ -120,6 +122,7 @@ episodes_measured as (
         episodes.direction,
         episodes.first_day,
         episodes.detected_day,
+        episodes.confirmed_rise_day,
         episodes.last_day,
         episode_totals.duration_days,
         episode_totals.anomalous_days,
@@ -254,6 +257,12 @@ final as (
         -- why the episode was raised: its flagged day against the band this scope's own
         -- volatility allows (rounded here, only in this sentence)
         'flagged on ' || cast(detected_day as {{ dbt.type_string() }}) || ': '
+            || case
+                when confirmed_rise_day is not null
+                    then 'a rise confirmed by the next day; on '
+                        || cast(confirmed_rise_day as {{ dbt.type_string() }}) || ' '
+                else ''
+            end
             || cast(round(flagged_actual_cost, 2) as {{ dbt.type_string() }}) || ' ' || currency
             || case
                 when flagged_pipeline_loop = 1
