@@ -62,44 +62,17 @@ episode_totals as (
         min(case when is_anomaly and anomaly_direction = episode_direction then score end)
             as min_score,
         sum(actual_cost) as actual_cost,
-        sum(expected_cost) as expected_cost,
-        -- the day that raised the episode, as it was judged
-        max(case when usage_date = episode_flagged_day then actual_cost end)
-            as flagged_actual_cost,
-        max(case when usage_date = episode_flagged_day then expected_cost end)
-            as flagged_expected_cost,
-        max(case when usage_date = episode_flagged_day then lower_bound_cost end)
-            as flagged_lower_bound_cost,
-        max(case when usage_date = episode_flagged_day then upper_bound_cost end)
-            as flagged_upper_bound_cost,
-        max(case when usage_date = episode_flagged_day then score end) as flagged_score,
-        max(case when usage_date = episode_flagged_day and has_gone_quiet then 1 else 0 end)
-            as flagged_gone_quiet,
-        max(case when usage_date = episode_flagged_day and is_run_cost_rise then 1 else 0 end)
-            as flagged_run_cost_rise,
-        max(case when usage_date = episode_flagged_day then run_cost_change_pct end)
-            as flagged_run_cost_change_pct,
-        max(case when usage_date = episode_flagged_day then run_cost_score end)
-            as flagged_run_cost_score,
-        max(case when usage_date = episode_flagged_day and is_rerun_storm then 1 else 0 end)
-            as flagged_rerun_storm,
-        max(case when usage_date = episode_flagged_day then rerun_share end)
-            as flagged_rerun_share,
-        max(case when usage_date = episode_flagged_day then highest_rerun_share end)
-            as flagged_highest_rerun_share,
-        max(case when usage_date = episode_flagged_day then rerun_workflow_runs end)
-            as flagged_rerun_workflow_runs,
-        max(case when usage_date = episode_flagged_day and is_pipeline_loop then 1 else 0 end)
-            as flagged_pipeline_loop,
-        max(case when usage_date = episode_flagged_day then busiest_branch end)
-            as flagged_busiest_branch,
-        max(case when usage_date = episode_flagged_day then busiest_branch_pipelines end)
-            as flagged_busiest_branch_pipelines,
-        max(case when usage_date = episode_flagged_day then usual_busiest_branch_pipelines end)
-            as flagged_usual_busiest_branch_pipelines
+        sum(expected_cost) as expected_cost
 
     from episode_days
     group by anomaly_id
+
+),
+
+flagged_days as (
+
+    -- the day that raised the episode, as it was judged
+    select * from episode_days where usage_date = episode_flagged_day
 
 ),
 
@@ -137,23 +110,23 @@ episodes_measured as (
         end as impact_pct,
         case when episodes.direction = 'up' then episode_totals.max_score
             else episode_totals.min_score end as peak_score,
-        episode_totals.flagged_actual_cost,
-        episode_totals.flagged_expected_cost,
-        episode_totals.flagged_lower_bound_cost,
-        episode_totals.flagged_upper_bound_cost,
-        episode_totals.flagged_score,
-        episode_totals.flagged_gone_quiet,
-        episode_totals.flagged_run_cost_rise,
-        episode_totals.flagged_run_cost_change_pct,
-        episode_totals.flagged_run_cost_score,
-        episode_totals.flagged_rerun_storm,
-        episode_totals.flagged_rerun_share,
-        episode_totals.flagged_highest_rerun_share,
-        episode_totals.flagged_rerun_workflow_runs,
-        episode_totals.flagged_pipeline_loop,
-        episode_totals.flagged_busiest_branch,
-        episode_totals.flagged_busiest_branch_pipelines,
-        episode_totals.flagged_usual_busiest_branch_pipelines,
+        flagged_days.actual_cost as flagged_actual_cost,
+        flagged_days.expected_cost as flagged_expected_cost,
+        flagged_days.lower_bound_cost as flagged_lower_bound_cost,
+        flagged_days.upper_bound_cost as flagged_upper_bound_cost,
+        flagged_days.score as flagged_score,
+        flagged_days.has_gone_quiet as flagged_gone_quiet,
+        flagged_days.is_run_cost_rise as flagged_run_cost_rise,
+        flagged_days.run_cost_change_pct as flagged_run_cost_change_pct,
+        flagged_days.run_cost_score as flagged_run_cost_score,
+        flagged_days.is_rerun_storm as flagged_rerun_storm,
+        flagged_days.rerun_share as flagged_rerun_share,
+        flagged_days.highest_rerun_share as flagged_highest_rerun_share,
+        flagged_days.rerun_workflow_runs as flagged_rerun_workflow_runs,
+        flagged_days.is_pipeline_loop as flagged_pipeline_loop,
+        flagged_days.busiest_branch as flagged_busiest_branch,
+        flagged_days.busiest_branch_pipelines as flagged_busiest_branch_pipelines,
+        flagged_days.usual_busiest_branch_pipelines as flagged_usual_busiest_branch_pipelines,
         {{ dbt.datediff('episodes.last_day', 'episodes.series_last_day', 'day') }}
             <= {{ var('anomaly_max_gap_days') | int }} as is_active,
         drivers.driver_project_id,
@@ -167,6 +140,8 @@ episodes_measured as (
     from episodes
     inner join episode_totals
         on episodes.anomaly_id = episode_totals.anomaly_id
+    left join flagged_days
+        on episodes.anomaly_id = flagged_days.anomaly_id
     left join drivers
         on episodes.anomaly_id = drivers.anomaly_id
 
@@ -265,26 +240,26 @@ final as (
             end
             || cast(round(flagged_actual_cost, 2) as {{ dbt.type_string() }}) || ' ' || currency
             || case
-                when flagged_pipeline_loop = 1
+                when flagged_pipeline_loop
                     then ', ' || cast(flagged_busiest_branch_pipelines as {{ dbt.type_string() }})
                         || ' pipelines on branch ' || coalesce(flagged_busiest_branch, '(none)')
                         || ' by one trigger user, where the weeks before had at most '
                         || cast(flagged_usual_busiest_branch_pipelines as {{ dbt.type_string() }})
                         || ' a day: a pipeline loop?'
-                when flagged_rerun_storm = 1
+                when flagged_rerun_storm
                     then ', ' || cast(cast(round(100 * flagged_rerun_share, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
                         || '% of it in re-runs of workflows ('
                         || cast(flagged_rerun_workflow_runs as {{ dbt.type_string() }})
                         || ' re-run workflow runs) where its days of the weeks before had at most '
                         || cast(cast(round(100 * coalesce(flagged_highest_rerun_share, 0), 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
                         || '%: a re-run storm'
-                when flagged_run_cost_rise = 1
+                when flagged_run_cost_rise
                     then ', its workflow runs of the last {{ var('anomaly_run_cost_days') | int }} days cost '
                         || cast(cast(round(flagged_run_cost_change_pct, 0) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
                         || '% more each than this scope''s runs usually do, '
                         || cast(round(flagged_run_cost_score, 1) as {{ dbt.type_string() }})
                         || ' times the usual spread of its cost per run'
-                when flagged_gone_quiet = 1
+                when flagged_gone_quiet
                     then ' where ' || cast(round(flagged_expected_cost, 2) as {{ dbt.type_string() }})
                         || ' was expected: the scope went quiet, for longer than in the weeks before'
                 else ', outside the ' || cast(round(flagged_lower_bound_cost, 2) as {{ dbt.type_string() }})
