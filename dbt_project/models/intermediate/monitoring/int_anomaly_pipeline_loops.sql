@@ -43,36 +43,19 @@
 
 with
 
-filled as (
-
-    select * from {{ ref('int_scope_days_filled') }}
-
-),
-
-pipeline_days as (
-
-    select * from {{ ref('int_anomaly_pipeline_days') }}
-
-),
-
 project_days as (
 
-    select
-        filled.scope_key,
-        filled.usage_date,
-        filled.price_per_credit,
-        coalesce(pipeline_days.pipelines, 0) as pipelines,
-        pipeline_days.busiest_branch,
-        coalesce(pipeline_days.busiest_branch_pipelines, 0) as busiest_branch_pipelines,
-        cast(pipeline_days.usage_credits as double precision)
-            / nullif(pipeline_days.pipelines, 0) as credits_per_pipeline
+    select * from {{ ref('int_anomaly_project_days') }}
 
-    from filled
-    left join pipeline_days
-        on filled.org_id = pipeline_days.org_id
-        and filled.project_id = pipeline_days.project_id
-        and filled.usage_date = pipeline_days.usage_date
-    where filled.scope_type = 'project'
+),
+
+day_pipelines as (
+
+    select
+        *,
+        usage_credits / nullif(pipelines, 0) as credits_per_pipeline
+
+    from project_days
 
 ),
 
@@ -83,7 +66,7 @@ usual_branches as (
         coalesce(max(busiest_branch_pipelines) over weeks_before, 0)
             as usual_busiest_branch_pipelines
 
-    from project_days
+    from day_pipelines
     window weeks_before as (
         partition by scope_key order by usage_date
         rows between {{ 7 * weeks }} preceding and 1 preceding

@@ -40,37 +40,19 @@
 
 with
 
-filled as (
-
-    select * from {{ ref('int_scope_days_filled') }}
-
-),
-
-pipeline_days as (
-
-    select * from {{ ref('int_anomaly_pipeline_days') }}
-
-),
-
 project_days as (
 
-    select
-        filled.scope_key,
-        filled.usage_date,
-        filled.price_per_credit,
-        coalesce(pipeline_days.workflow_runs, 0) as workflow_runs,
-        coalesce(pipeline_days.rerun_workflow_runs, 0) as rerun_workflow_runs,
-        cast(pipeline_days.usage_credits as double precision) as usage_credits,
-        cast(pipeline_days.rerun_credits as double precision) as rerun_credits,
-        cast(pipeline_days.rerun_credits as double precision)
-            / nullif(cast(pipeline_days.usage_credits as double precision), 0) as rerun_share
+    select * from {{ ref('int_anomaly_project_days') }}
 
-    from filled
-    left join pipeline_days
-        on filled.org_id = pipeline_days.org_id
-        and filled.project_id = pipeline_days.project_id
-        and filled.usage_date = pipeline_days.usage_date
-    where filled.scope_type = 'project'
+),
+
+day_shares as (
+
+    select
+        *,
+        rerun_credits / nullif(usage_credits, 0) as rerun_share
+
+    from project_days
 
 ),
 
@@ -82,7 +64,7 @@ usual_shares as (
         median(rerun_share) over weeks_before as usual_rerun_share,
         max(rerun_share) over weeks_before as highest_rerun_share
 
-    from project_days
+    from day_shares
     window weeks_before as (
         partition by scope_key order by usage_date
         rows between {{ 7 * weeks }} preceding and 1 preceding
