@@ -96,7 +96,7 @@ PYTEST_WORKERS ?= 2
 
 test: install $(FOCUS_VENV)/.installed ## run every test, offline
 	FOCUS_VALIDATOR_REQUIRED=1 $(BIN)/python -m pytest \
-		-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+		-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 lint: install ## ruff, formatting and mypy
 	$(BIN)/ruff check loader simulator tests bench

@@ -4,9 +4,10 @@ On a copy of the clean build, the raw table and the seeds change the ways they d
 life, one step after the other. After each step a routine `dbt build` runs (incremental, its
 data tests checking what it rebuilt), and every mart and every intermediate table is compared,
 row by row and column by column, with `dbt run --full-refresh` of a copy of the same database:
-1. data: a row inside the lookback changes, a new day arrives, a whole older month arrives
-   late (a resumed backfill loads older windows after newer ones), a row outside the lookback
-   gains credits (a manual re-load of an old window);
+1. data: a row inside the lookback changes, a new day arrives, one project's last two days
+   cost five times as much (an anomaly episode), a whole older month arrives late (a resumed
+   backfill loads older windows after newer ones), a row outside the lookback gains credits
+   (a manual re-load of an old window);
 2. the price list gains a back-dated period (an org's contract for November 2025), and
    budgets.csv gets budgets;
 3. team_rules.csv gains a re-organisation from a past date (2026-03-01);
@@ -144,6 +145,13 @@ def _change_data(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
             job_run_started_at + interval 1 day as job_run_started_at,
             job_run_date + interval 1 day as job_run_date)
         from {RAW} where cast(job_run_started_at as date) = date '2026-10-31'""")
+    # the api project's runs of the last two old days cost five times as much (the re-export
+    # of the days CircleCI still updates): an episode the routine run must raise
+    con.execute(f"""
+        update {RAW} set total_credits = total_credits + 4 * compute_credits,
+            compute_credits = 5 * compute_credits
+        where project_name = 'api' and not starts_with(usage_row_id, 'new-')
+            and cast(job_run_started_at as date) in (date '2026-10-30', date '2026-10-31')""")
     # September 2025, a whole month before the first day loaded, seat rows included
     con.execute(f"""
         insert into {RAW}
@@ -441,12 +449,17 @@ def test_the_comparisons_compare_something(history: dict[str, Any]) -> None:
         }
         for name in steps
     }
-    # every table but cost_anomalies is compared after a step that changed it (budgets get
-    # rows with the budgets). No step changes an episode: the new day's single rise is no
-    # episode until its next day confirms it, and no other change raises or ends one.
-    unchanged = {"marts.cost_anomalies"}
-    assert set().union(*changed.values()) == set(TABLES) - unchanged, changed
-    assert changed["data"] >= set(TABLES) - unchanged - {"marts.budget_status_monthly"}
+    # every table is compared after a step that changed it (budgets get rows with the budgets)
+    assert set().union(*changed.values()) == set(TABLES), changed
+    assert changed["data"] >= set(TABLES) - {"marts.budget_status_monthly"}
+    # the data step raises the episode of its five-fold project days
+    before = {r["anomaly_id"] for r in _rows_of(history["before"], "marts.cost_anomalies")}
+    raised = [
+        (r["scope_type"], r["scope_name"], r["direction"], r["first_day"])
+        for r in _rows_of(steps["data"]["tables"], "marts.cost_anomalies")
+        if r["anomaly_id"] not in before
+    ]
+    assert ("project", "api", "up", date(2026, 10, 31)) in raised, raised
     prior = {"data": "prices_and_budgets", "prices_and_budgets": "reorganisation"}
     for earlier, later in prior.items():
         assert steps[later]["tables"] != steps[earlier]["tables"], later
