@@ -107,11 +107,12 @@
 
 
 {#
-  For an ephemeral model: true when `reader`, the incremental model it is compiled into, runs
-  incrementally (its table exists and the run is not a --full-refresh), which the ephemeral
-  model's own is_incremental() cannot tell, since dbt evaluates it for the ephemeral node, not
-  for its reader. The ephemeral model then reads only the org-days its reader rebuilds, and
-  every row on a full build, exactly as the reader's is_incremental() would decide.
+  True when `reader`, an incremental model, runs incrementally (its table exists and the run is
+  not a --full-refresh), exactly as the reader's own is_incremental() decides. For an ephemeral
+  model compiled into its reader, whose own is_incremental() dbt evaluates for the ephemeral
+  node, not for the reader: it then reads only the org-days its reader rebuilds, and every row
+  on a full build. For a list only its reader reads (int_waste_refresh_days): it skips work the
+  reader will not use.
 #}
 {% macro reader_is_incremental(reader) -%}
     {%- if not execute -%}

@@ -201,14 +201,7 @@ def run_dbt(
         str(PROJECT_DIR),
     ]
     if not relative_seeds:  # the refusal of an absolute seed path: no slot, nothing to keep
-        env |= {
-            "CIRCLECI_COSTS_DB": str(db),
-            "CIRCLECI_COSTS_SEEDS": str(seeds),
-            "DBT_TARGET_PATH": str(work / "target"),
-        }
-        done = subprocess.run(
-            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240
-        )
+        done = _dbt(command, env, db=db, seeds=str(seeds), target=work / "target")
         return DbtRun(done.returncode, done.stdout + done.stderr, _results(work / "target"))
     with _SLOTS.borrow() as slot:
         slot_db, slot_seeds, slot_target = (
@@ -219,15 +212,14 @@ def run_dbt(
         shutil.rmtree(slot_seeds, ignore_errors=True)
         shutil.copytree(seeds, slot_seeds)
         (slot_target / "run_results.json").unlink(missing_ok=True)
-        env |= {
-            "CIRCLECI_COSTS_DB": str(slot_db),
-            "CIRCLECI_COSTS_SEEDS": os.path.relpath(slot_seeds, PROJECT_DIR),
-            "DBT_TARGET_PATH": str(slot_target),
-        }
         _move(db, slot_db)
         try:
-            done = subprocess.run(
-                command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240
+            done = _dbt(
+                command,
+                env,
+                db=slot_db,
+                seeds=os.path.relpath(slot_seeds, PROJECT_DIR),
+                target=slot_target,
             )
         finally:
             _move(slot_db, db)
@@ -238,6 +230,18 @@ def run_dbt(
             ignore=shutil.ignore_patterns("partial_parse.msgpack"),
         )
     return DbtRun(done.returncode, done.stdout + done.stderr, _results(work / "target"))
+
+
+def _dbt(
+    command: list[str], env: dict[str, str], *, db: Path, seeds: str, target: Path
+) -> subprocess.CompletedProcess[str]:
+    """One dbt process from the repository root, on `db` with `seeds` and its target folder."""
+    env = env | {
+        "CIRCLECI_COSTS_DB": str(db),
+        "CIRCLECI_COSTS_SEEDS": seeds,
+        "DBT_TARGET_PATH": str(target),
+    }
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
 
 
 def _results(target: Path) -> dict[str, dict[str, object]]:

@@ -8,12 +8,15 @@
   the kinds of the runs of its pipelines on the days already built.
 
   A table rebuilt on every run: it reads three columns of fct_job_run_costs to find the
-  pipelines, and is as long as the org-days it names. A --full-refresh rebuilds the waste
-  tables from every row and reads no list (their is_incremental() is false): the list is then
-  the plan's days alone, without the search for pipelines.
+  pipelines, and is as long as the org-days it names. When int_waste_daily is rebuilt from
+  every row (a --full-refresh, or no table yet: its is_incremental() is false, see
+  reader_is_incremental) the list is not read, and is the plan's days alone, without the
+  search for pipelines.
 */
 
 {{ config(materialized='table') }}
+
+{%- set waste_is_incremental = reader_is_incremental('int_waste_daily') %}
 
 with
 
@@ -56,7 +59,7 @@ pipeline_days as (
 final as (
 
     select org_id, usage_date from refresh_plan
-    {%- if not flags.FULL_REFRESH %}
+    {%- if waste_is_incremental %}
     union
     select org_id, usage_date from pipeline_days
     {%- endif %}
