@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--orgs", default="", help="organization names or ids, comma-separated")
     gen.add_argument("--days", type=int, default=400, help="days of history")
+    gen.add_argument(
+        "--rows-in-last-days",
+        type=int,
+        default=None,
+        help="--rows counts the rows of this many last days only (a longer history whose "
+        "recent days are as busy as a shorter one's)",
+    )
     gen.add_argument("--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     gen.add_argument("--window-days", type=int, default=31, help="days per export")
     gen.add_argument(
@@ -148,7 +155,12 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"--dialects: choose from {', '.join(DIALECTS)}", file=sys.stderr)
         return 2
     scale = UsageGenerator.scale_for_rows(
-        args.rows, seed=args.seed, end_date=args.end_date, days=args.days, org_ids=ids
+        args.rows,
+        seed=args.seed,
+        end_date=args.end_date,
+        days=args.days,
+        org_ids=ids,
+        last_days=args.rows_in_last_days,
     )
     gen = UsageGenerator(seed=args.seed, end_date=args.end_date, days=args.days, scale=scale)
     started = time.perf_counter()

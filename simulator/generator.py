@@ -536,8 +536,9 @@ class UsageGenerator:
         days: int = 400,
         org_ids: Sequence[str] | None = None,
         world: World | None = None,
+        last_days: int | None = None,
     ) -> float:
-        """Return the scale at which the whole history holds about `rows` rows.
+        """Return the scale at which the history (or its last days) holds about `rows` rows.
 
         Args:
             rows: the wanted number of rows.
@@ -546,19 +547,25 @@ class UsageGenerator:
             days: its history length.
             org_ids: organizations counted (default: all).
             world: the world generated (default: the default one).
+            last_days: count the rows of this many last days only (default: the whole
+                history). The organizations grow from the history's first day, so a longer
+                history at one scale has busier recent days: sizing its last days as a
+                shorter history's keeps them as busy.
 
         Returns:
             A scale for `UsageGenerator` (within a few percent of the target).
         """
         probe = cls(seed=seed, end_date=end_date, days=days, scale=1.0, world=world)
         ids = list(org_ids) if org_ids else [o.id for o in probe.organizations]
+        counted_days = min(last_days or days, days)
+        first = days - counted_days
         sample_days = [
             probe.start_date + timedelta(days=int(d))
-            for d in np.linspace(0, days - 1, min(days, 42)).round()
+            for d in np.linspace(first, days - 1, min(counted_days, 42)).round()
         ]
         counted = sum(len(probe._frame(probe._by_id[i], d)) for i in ids for d in sample_days)
         per_day = counted / len(sample_days)
-        return max(rows / (per_day * days), 1e-3)
+        return max(rows / (per_day * counted_days), 1e-3)
 
     def measure_incident_effects(self, max_days: int = 7) -> dict[str, MeasuredEffect]:
         """Measure each incident's effect on its project's daily credits.

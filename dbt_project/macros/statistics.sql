@@ -13,6 +13,28 @@
 
 
 {#
+  The median of a list's values, NULLs left out: DuckDB's median aggregate, the same
+  quantile as median() above, applied to a list (such as a window's `list(...)`: a window
+  cannot take percentile_cont's WITHIN GROUP). NULL for an empty or NULL list.
+#}
+{% macro list_median(list_expression) -%}
+    list_aggregate({{ list_expression }}, 'median')
+{%- endmacro %}
+
+
+{#
+  The window frame "the same weekday 1 .. var('anomaly_baseline_weeks') weeks before", over
+  rows that are contiguous days of one scope (int_scope_days_filled's): a scope's rows of one
+  weekday are its weeks in order, so the N rows before a row of that weekday are those weeks,
+  and fewer at the start of the scope's life. For a WINDOW clause.
+#}
+{% macro same_weekdays_before(partition_by='scope_key', date_column='usage_date') -%}
+    partition by {{ partition_by }}, isodow({{ date_column }}) order by {{ date_column }}
+    rows between {{ var('anomaly_baseline_weeks') | int }} preceding and 1 preceding
+{%- endmacro %}
+
+
+{#
   The sum of the squares of an exact credits column (DECIMAL(38, 9)), as a double: squared and
   summed in exact decimals, so the result does not depend on the order the rows are added in.
 #}

@@ -1,8 +1,10 @@
 /*
   int_anomaly_baseline_lags: one row per week back, 1 .. var('anomaly_baseline_weeks'): the
   same weekday 1, 2, .. N weeks before a day, whose values make its baseline. Read by
-  int_anomaly_baselines, int_anomaly_volatility and int_anomaly_component_changes, so the
-  baseline weeks are written once.
+  int_anomaly_component_changes, which finds a component's baseline days by joining on it
+  (int_anomaly_baselines and int_anomaly_volatility read the same weeks of a scope's
+  contiguous days with a window: macros/statistics.sql, same_weekdays_before). Checks the
+  var for all three.
 
   Guarantees:
   - weeks_back runs from 1 to var('anomaly_baseline_weeks'), each once (unique and not_null

@@ -9,9 +9,15 @@
     baseline_days counts them, 0 when there is none (the day is then not scorable).
   - Credits, not money: int_anomaly_days_scored prices them at the day's own price, so a
     change of contracted price is not taken for a change of usage.
-  - One row per row of int_scope_days_filled, which it is built from (its left joins keep
-    every row; int_anomaly_days_scored, which joins the two, tests the grain).
+  - One row per row of int_scope_days_filled, which it is built from (joined only to
+    int_anomaly_volatility, which has one row per row of it; int_anomaly_days_scored,
+    which joins the three, tests the grain).
+
+  A table rebuilt on every run: int_anomaly_org_days and int_anomaly_days_scored both read
+  it, and as a view each worked out every day's eight-week medians again.
 */
+
+{{ config(materialized='table') }}
 
 {%- set weeks = var('anomaly_baseline_weeks') | int %}
 
@@ -23,36 +29,52 @@ filled as (
 
 ),
 
-baseline_lags as (
+volatility as (
 
-    select * from {{ ref('int_anomaly_baseline_lags') }}
+    select * from {{ ref('int_anomaly_volatility') }}
+
+),
+
+learnable_days as (
+
+    -- what each day can teach a later day's baseline: nothing on the company's off days
+    -- (seeds/calendar.csv)
+    select
+        filled.scope_key,
+        filled.usage_date,
+        filled.usage_credits,
+        not volatility.is_off_day as is_learnable,
+        filled.usage_credits as baseline_credits,
+        -- the lump a credit of that day came in: the size of the workflow run a random
+        -- credit belonged to (sum of the runs' squared credits over their sum)
+        filled.workflow_run_credits_squared
+            / nullif(cast(filled.usage_credits as double precision), 0) as baseline_lump_credits
+
+    from filled
+    inner join volatility
+        on filled.scope_key = volatility.scope_key
+        and filled.usage_date = volatility.usage_date
 
 ),
 
 baseline_values as (
 
-    -- the same weekday 1..N weeks before, where the scope already existed
+    -- the same weekday 1 .. N weeks before, inside the scope's life, learnable days only
     select
-        scoped_day.scope_key,
-        scoped_day.usage_date,
-        past_day.usage_credits as baseline_credits,
-        -- the lump a credit of that day came in: the size of the workflow run a random
-        -- credit belonged to (sum of the runs' squared credits over their sum)
-        past_day.workflow_run_credits_squared
-            / nullif(cast(past_day.usage_credits as double precision), 0) as baseline_lump_credits
+        scope_key,
+        usage_date,
+        list(baseline_credits) filter (where is_learnable) over same_weekdays
+            as baseline_credits,
+        list(baseline_lump_credits) filter (where is_learnable) over same_weekdays
+            as baseline_lump_credits,
+        -- the scope's average day (all weekdays) over the same weeks
+        avg(usage_credits) over (
+            partition by scope_key order by usage_date
+            rows between {{ 7 * weeks }} preceding and 1 preceding
+        ) as level_credits
 
-    from filled as scoped_day
-    cross join baseline_lags
-    inner join filled as past_day
-        on past_day.scope_key = scoped_day.scope_key
-        and past_day.usage_date = cast(
-            {{ dbt.dateadd('day', '-7 * baseline_lags.weeks_back', 'scoped_day.usage_date') }}
-            as date)
-    -- the company's off days (seeds/calendar.csv) are not learnt from
-    inner join {{ ref('int_anomaly_volatility') }} as past_flags
-        on past_flags.scope_key = past_day.scope_key
-        and past_flags.usage_date = past_day.usage_date
-        and not past_flags.is_off_day
+    from learnable_days
+    window same_weekdays as ({{ same_weekdays_before() }})
 
 ),
 
@@ -61,64 +83,29 @@ baseline_medians as (
     select
         scope_key,
         usage_date,
-        count(*) as baseline_days,
-        {{ median('baseline_credits') }} as expected_credits,
-        {{ median('baseline_lump_credits') }} as lump_credits
+        coalesce(len(baseline_credits), 0) as baseline_days,
+        baseline_credits,
+        {{ list_median('baseline_credits') }} as expected_credits,
+        {{ list_median('baseline_lump_credits') }} as lump_credits,
+        level_credits
 
     from baseline_values
-    group by scope_key, usage_date
-
-),
-
-baseline_spreads as (
-
-    select
-        baseline_values.scope_key,
-        baseline_values.usage_date,
-        {{ median('abs(baseline_values.baseline_credits - baseline_medians.expected_credits)') }}
-            as median_absolute_deviation_credits
-
-    from baseline_values
-    inner join baseline_medians
-        on baseline_values.scope_key = baseline_medians.scope_key
-        and baseline_values.usage_date = baseline_medians.usage_date
-    group by baseline_values.scope_key, baseline_values.usage_date
-
-),
-
-baseline_levels as (
-
-    -- the scope's average day (all weekdays) over the same weeks: rows are contiguous days
-    select
-        scope_key,
-        usage_date,
-        avg(usage_credits) over (
-            partition by scope_key order by usage_date
-            rows between {{ 7 * weeks }} preceding and 1 preceding
-        ) as level_credits
-
-    from filled
 
 ),
 
 final as (
 
     select
-        baseline_levels.scope_key,
-        baseline_levels.usage_date,
-        coalesce(baseline_medians.baseline_days, 0) as baseline_days,
-        baseline_medians.expected_credits,
-        baseline_spreads.median_absolute_deviation_credits,
-        baseline_medians.lump_credits,
-        baseline_levels.level_credits
+        scope_key,
+        usage_date,
+        baseline_days,
+        expected_credits,
+        {{ list_median('list_transform(baseline_credits, lambda credits: abs(credits - expected_credits))') }}
+            as median_absolute_deviation_credits,
+        lump_credits,
+        level_credits
 
-    from baseline_levels
-    left join baseline_medians
-        on baseline_levels.scope_key = baseline_medians.scope_key
-        and baseline_levels.usage_date = baseline_medians.usage_date
-    left join baseline_spreads
-        on baseline_levels.scope_key = baseline_spreads.scope_key
-        and baseline_levels.usage_date = baseline_spreads.usage_date
+    from baseline_medians
 
 )
 

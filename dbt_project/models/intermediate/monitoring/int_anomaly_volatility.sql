@@ -3,7 +3,7 @@
   this scope's days usually depart from their weekday-matched baseline, learnt from the
   var('anomaly_baseline_weeks') weeks before the day (every day of them, not only the same
   weekday), whether the company is off that day (seeds/calendar.csv), and whether the scope
-  has gone quiet. The anomaly score reads it (macros/anomaly_scoring.sql), so each series is
+  has gone quiet. The anomaly score reads it (int_anomaly_days_scored), so each series is
   judged against its own volatility: a sparse or spiky series (a nightly fuzzer, a training
   job that runs some days) is not flagged for doing what it regularly does.
 
@@ -82,40 +82,18 @@ days as (
 
 ),
 
-baseline_lags as (
-
-    select * from {{ ref('int_anomaly_baseline_lags') }}
-
-),
-
-baseline_values as (
-
-    -- the same weekday 1..N weeks before, inside the scope's life, working days only
-    select
-        scoped_day.scope_key,
-        scoped_day.usage_date,
-        past_day.usage_credits as baseline_credits
-
-    from days as scoped_day
-    cross join baseline_lags
-    inner join days as past_day
-        on past_day.scope_key = scoped_day.scope_key
-        and past_day.usage_date = cast(
-            {{ dbt.dateadd('day', '-7 * baseline_lags.weeks_back', 'scoped_day.usage_date') }}
-            as date)
-        and not past_day.is_off_day
-
-),
-
 baseline_medians as (
 
+    -- the median of the same weekday 1..N weeks before, inside the scope's life, working
+    -- days only
     select
         scope_key,
         usage_date,
-        {{ median('baseline_credits') }} as expected_credits
+        {{ list_median('list(usage_credits) filter (where not is_off_day) over same_weekdays') }}
+            as expected_credits
 
-    from baseline_values
-    group by scope_key, usage_date
+    from days
+    window same_weekdays as ({{ same_weekdays_before() }})
 
 ),
 
