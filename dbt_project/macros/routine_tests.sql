@@ -13,11 +13,13 @@
 
 {#
   For singular tests: the condition "row `alias` is checked by this run": always true when
-  the whole history is checked, else in_refresh_plan(alias, flag). Always calls ref() (the
-  test runs after int_refresh_plan in a build, and the dependency does not depend on flags).
+  the whole history is checked, else in_refresh_plan(alias, flag), on the columns
+  `org_column` and `date_column` of `alias` (a FOCUS mart names them in FOCUS's words).
+  Always calls ref() (the test runs after int_refresh_plan in a build, and the dependency
+  does not depend on flags).
 #}
-{% macro checked_in_this_run(alias, flag) -%}
-    {%- set routine = in_refresh_plan(alias, flag) -%}
+{% macro checked_in_this_run(alias, flag, org_column='org_id', date_column='usage_date') -%}
+    {%- set routine = in_refresh_plan(alias, flag, org_column, date_column) -%}
     {%- if full_history_tests() -%}
         1 = 1
     {%- else -%}

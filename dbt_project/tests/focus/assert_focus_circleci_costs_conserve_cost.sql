@@ -1,6 +1,8 @@
 -- focus_circleci_costs must add up to fct_job_run_costs for every org, day and currency,
 -- exactly: BilledCost, EffectiveCost and ContractedCost to total_cost, PricingQuantity and
 -- ConsumedQuantity to total_credits, ListCost to list_price_cost where the currencies agree.
+-- A routine run checks the org-days it rebuilt (focus_circleci_costs rebuilds those flagged
+-- refresh_allocation); full_history_tests checks all of them.
 {% set expected %}
 select
     usage_date,
@@ -12,7 +14,8 @@ select
     total_credits as pricing_quantity,
     total_credits as consumed_quantity,
     case when currency = list_price_currency then list_price_cost else total_cost end as list_cost
-from {{ ref('fct_job_run_costs') }}
+from {{ ref('fct_job_run_costs') }} as fct
+where {{ checked_in_this_run('fct', 'refresh_allocation') }}
 {% endset %}
 {% set actual %}
 select
@@ -25,7 +28,10 @@ select
     "PricingQuantity" as pricing_quantity,
     "ConsumedQuantity" as consumed_quantity,
     "ListCost" as list_cost
-from {{ ref('focus_circleci_costs') }}
+from {{ ref('focus_circleci_costs') }} as focus
+where {{ checked_in_this_run(
+    'focus', 'refresh_allocation', org_column='"BillingAccountId"', date_column='"ChargePeriodStart"'
+) }}
 {% endset %}
 {{ report_problems(compare_sums(
     expected, actual, ['usage_date', 'org_id', 'currency'],

@@ -84,8 +84,7 @@ days as (
 
 usual_run_credits as (
 
-    -- the same weekday of the weeks before (rows are contiguous days, so a partition by
-    -- weekday holds one row a week), working days only
+    -- the same weekday of the weeks before (same_weekdays_before), working days only
     select
         *,
         sum(case when not is_off_day then usage_credits end) over same_weekdays
@@ -93,10 +92,7 @@ usual_run_credits as (
             as usual_credits_per_run
 
     from days
-    window same_weekdays as (
-        partition by scope_key, dayofweek(usage_date) order by usage_date
-        rows between {{ weeks }} preceding and 1 preceding
-    )
+    window same_weekdays as ({{ same_weekdays_before() }})
 
 ),
 

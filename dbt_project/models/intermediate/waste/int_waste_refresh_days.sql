@@ -26,7 +26,10 @@ refresh_plan as (
 
 ),
 
-job_run_costs as (
+-- read twice (the pipelines of the plan's days, the days of those pipelines): NOT
+-- MATERIALIZED lets each reader filter its own scan instead of DuckDB first storing the
+-- three columns of every row for the two
+job_run_costs as not materialized (
 
     select org_id, usage_date, pipeline_id from {{ ref('fct_job_run_costs') }}
 
