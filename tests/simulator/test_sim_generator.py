@@ -228,3 +228,28 @@ def test_outside_history_is_empty_and_scale_for_rows(gen: UsageGenerator) -> Non
     sized = UsageGenerator(seed=7, end_date=END, days=20, scale=scale)
     rows = sized.table([o.id for o in sized.organizations], *sized.history_bounds()).num_rows
     assert 16_000 < rows < 24_000
+
+
+def test_a_longer_history_sized_by_its_last_days_is_as_busy_there() -> None:
+    # the organizations grow from the history's first day: at one scale, a history twenty
+    # times as long ends busier; sized by its last 20 days it ends as busy as the short one
+    history_days = {"short": 20, "long": 400}
+    last_rows = {}
+    for name, days in history_days.items():
+        scale = UsageGenerator.scale_for_rows(20_000, seed=7, end_date=END, days=days, last_days=20)
+        sized = UsageGenerator(seed=7, end_date=END, days=days, scale=scale)
+        start = datetime.combine(END - timedelta(days=19), datetime.min.time(), UTC)
+        end = datetime.combine(END, datetime.max.time(), UTC)
+        last_rows[name] = sized.table([o.id for o in sized.organizations], start, end).num_rows
+    assert 16_000 < last_rows["short"] < 24_000
+    assert 16_000 < last_rows["long"] < 24_000
+    same_scale = UsageGenerator(
+        seed=7,
+        end_date=END,
+        days=400,
+        scale=UsageGenerator.scale_for_rows(20_000, seed=7, end_date=END, days=20),
+    )
+    start = datetime.combine(END - timedelta(days=19), datetime.min.time(), UTC)
+    end = datetime.combine(END, datetime.max.time(), UTC)
+    grown = same_scale.table([o.id for o in same_scale.organizations], start, end).num_rows
+    assert grown > 1.2 * last_rows["long"], "at one scale the longer history ends busier"
