@@ -14,7 +14,7 @@
     which joins the three, tests the grain).
 
   A table rebuilt on every run: int_anomaly_org_days and int_anomaly_days_scored both read
-  it, and as a view each worked out every day's eight-week medians again.
+  it (a view would work out every day's eight-week medians once for each).
 */
 
 {{ config(materialized='table') }}
@@ -44,7 +44,6 @@ learnable_days as (
         filled.usage_date,
         filled.usage_credits,
         not volatility.is_off_day as is_learnable,
-        filled.usage_credits as baseline_credits,
         -- the lump a credit of that day came in: the size of the workflow run a random
         -- credit belonged to (sum of the runs' squared credits over their sum)
         filled.workflow_run_credits_squared
@@ -63,7 +62,7 @@ baseline_values as (
     select
         scope_key,
         usage_date,
-        list(baseline_credits) filter (where is_learnable) over same_weekdays
+        list(usage_credits) filter (where is_learnable) over same_weekdays
             as baseline_credits,
         list(baseline_lump_credits) filter (where is_learnable) over same_weekdays
             as baseline_lump_credits,
