@@ -30,13 +30,21 @@
 
 {#
   The same by month: "month `month_expression` of the org `org_expression` (or of any org when
-  it is none) holds an org-day this run rebuilds for `flag`".
+  it is none) holds an org-day this run rebuilds for `flag`". Given `date_column`, the day of
+  the row that `month_expression` truncates, a plain range on it comes first, as in
+  on_listed_org_days: DuckDB skips the older row groups of a long table while it scans.
 #}
-{% macro month_checked_in_this_run(month_expression, flag, org_expression=none) -%}
+{% macro month_checked_in_this_run(month_expression, flag, org_expression=none, date_column=none) -%}
     {%- set plan = ref('int_refresh_plan') -%}
     {%- if full_history_tests() -%}
         1 = 1
     {%- else -%}
+        {%- if date_column %}
+        {{ date_column }} >= (
+            select min(refresh_plan.usage_month) from {{ plan }} as refresh_plan
+            where refresh_plan.{{ flag }}
+        )
+        and {% endif -%}
         exists (
             select 1 from {{ plan }} as refresh_plan
             where refresh_plan.{{ flag }}

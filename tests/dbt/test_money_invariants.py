@@ -66,6 +66,16 @@ def tampered(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             order by monthly_cost_key limit 1""")
         con.execute(f"""update marts.agg_monthly_costs set total_cost = total_cost - 0.01
                         where monthly_cost_key = '{monthly_key}'""")
+        # a billionth of failed runs' cost in one waste cell, an org-month the fact's
+        # tampering does not touch
+        waste_key, waste_month, waste_org = one(f"""
+            select waste_key, usage_month, org_id from marts.waste_monthly
+            where usage_month not in ({months}) and failed_cost <> 0
+            order by waste_key limit 1""")
+        con.execute(f"""update marts.waste_monthly
+                        set failed_cost = failed_cost + 0.000000001,
+                            waste_cost = waste_cost + 0.000000001
+                        where waste_key = '{waste_key}'""")
         # a shared-cost share a tenth short: the money's conservation cannot see it (the
         # last receiving team takes whatever is left of the source's cost)
         share = one("""
@@ -86,6 +96,7 @@ def tampered(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "doubled": doubled,
         "daily": (daily_day, daily_org),
         "monthly": (month, monthly_org),
+        "waste": (waste_month, waste_org),
         "share": share,
     }
 
@@ -128,6 +139,15 @@ def test_monthly_mart_conserves_cost_to_the_cent(tampered: dict[str, Any]) -> No
     problems = run.problems("assert_agg_monthly_costs_conserve_cost")
     month, org = tampered["monthly"]
     spot = f"agg_monthly_costs.total_cost for usage_month={month}, org_id={org}, currency=USD is "
+    assert [p for p in problems if p.startswith(spot)], problems
+
+
+def test_waste_mart_conserves_cost_to_the_billionth(tampered: dict[str, Any]) -> None:
+    run: DbtRun = tampered["run"]
+    assert run.status("assert_waste_monthly_conserves_cost") == "fail"
+    problems = run.problems("assert_waste_monthly_conserves_cost")
+    month, org = tampered["waste"]
+    spot = f"waste_monthly.failed_cost for usage_month={month}, org_id={org}, currency=USD is "
     assert [p for p in problems if p.startswith(spot)], problems
 
 

@@ -11,7 +11,8 @@ select
     {{ cost_measures() | join(', ') }}
 from {{ ref('agg_daily_costs') }} as daily
 where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_costs', 'daily.org_id'
+    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_costs', 'daily.org_id',
+    'daily.usage_date'
 ) }}
 {% endset %}
 {% set actual %}

@@ -16,7 +16,8 @@ select
     0 as shared_credits_net
 from {{ ref('agg_daily_costs') }} as daily
 where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_team_costs'
+    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_team_costs',
+    date_column='daily.usage_date'
 ) }}
 {% endset %}
 {% set actual %}

@@ -1,6 +1,8 @@
 -- waste_monthly adds up to fct_job_run_costs for every org, month and currency, exactly: its
 -- total cost, its failed runs' cost and its canceled runs' cost; and waste_cost is the sum of
--- its kinds, never more than the total.
+-- its kinds, never more than the total. A routine run checks the org-months holding an
+-- org-day whose costs or allocation it rebuilt (no other month's sums can change);
+-- full_history_tests checks all of them.
 {% set expected %}
 select
     cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as usage_month,
@@ -10,11 +12,16 @@ select
     case when is_job_run and is_failed then total_cost else 0 end as failed_cost,
     case when is_job_run and not is_failed and job_status = 'canceled' then total_cost else 0 end
         as canceled_cost
-from {{ ref('fct_job_run_costs') }}
+from {{ ref('fct_job_run_costs') }} as fct
+where {{ month_checked_in_this_run(
+    'cast(' ~ dbt.date_trunc('month', 'fct.usage_date') ~ ' as date)', 'refresh_allocation', 'fct.org_id',
+    'fct.usage_date'
+) }}
 {% endset %}
 {% set actual %}
 select usage_month, org_id, currency, total_cost, failed_cost, canceled_cost
-from {{ ref('waste_monthly') }}
+from {{ ref('waste_monthly') }} as waste
+where {{ month_checked_in_this_run('waste.usage_month', 'refresh_allocation', 'waste.org_id') }}
 {% endset %}
 {% set problems %}
 with
