@@ -23,6 +23,20 @@
 
 
 {#
+  var('anomaly_baseline_weeks') as a number, checked: every model that reads the weeks of a
+  baseline reads them here, so a value below 1 stops whichever of them a build compiles.
+#}
+{% macro baseline_weeks() -%}
+    {%- set weeks = var('anomaly_baseline_weeks') | int -%}
+    {%- if weeks < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "anomaly_baseline_weeks must be at least 1 (got " ~ var('anomaly_baseline_weeks') ~ ")") }}
+    {%- endif -%}
+    {{ return(weeks) }}
+{%- endmacro %}
+
+
+{#
   The window frame "the same weekday 1 .. var('anomaly_baseline_weeks') weeks before", over
   rows that are contiguous days of one scope (int_scope_days_filled's): a scope's rows of one
   weekday are its weeks in order, so the N rows before a row of that weekday are those weeks,
@@ -30,7 +44,7 @@
 #}
 {% macro same_weekdays_before(partition_by='scope_key', date_column='usage_date') -%}
     partition by {{ partition_by }}, isodow({{ date_column }}) order by {{ date_column }}
-    rows between {{ var('anomaly_baseline_weeks') | int }} preceding and 1 preceding
+    rows between {{ baseline_weeks() }} preceding and 1 preceding
 {%- endmacro %}
 
 

@@ -699,3 +699,18 @@ def test_the_tail_quantile_is_read_as_a_standard_deviation_at_its_own_point(
     assert "anomaly_tail_quantile_pct must be one of 75, 80, 85, 90, 95, 97.5 or 99 (got 93)" in (
         run.output
     )
+
+
+def test_a_baseline_of_no_weeks_stops_any_model_that_reads_the_weeks(tmp_path: Path) -> None:
+    # the baselines read the weeks through a window, not through int_anomaly_baseline_lags:
+    # compiled alone, each still refuses 0 weeks
+    seeds = write_seeds(tmp_path / "seeds", TEST_PRICES)
+    args = ["compile", "--select", "int_anomaly_volatility", "int_anomaly_baselines"]
+    run = run_dbt(
+        [*args, "--vars", "{anomaly_baseline_weeks: 0}"],
+        db=tmp_path / "db.duckdb",
+        seeds=seeds,
+        work=tmp_path / "w0",
+    )
+    assert run.returncode != 0
+    assert "anomaly_baseline_weeks must be at least 1 (got 0)" in run.output

@@ -3,19 +3,14 @@
   same weekday 1, 2, .. N weeks before a day, whose values make its baseline. Read by
   int_anomaly_component_changes, which finds a component's baseline days by joining on it
   (int_anomaly_baselines and int_anomaly_volatility read the same weeks of a scope's
-  contiguous days with a window: macros/statistics.sql, same_weekdays_before). Checks the
-  var for all three.
+  contiguous days with a window: macros/statistics.sql, same_weekdays_before).
 
   Guarantees:
   - weeks_back runs from 1 to var('anomaly_baseline_weeks'), each once (unique and not_null
     in the YAML).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
-{%- if weeks < 1 -%}
-    {{ exceptions.raise_compiler_error(
-        "anomaly_baseline_weeks must be at least 1 (got " ~ weeks ~ ")") }}
-{%- endif %}
+{%- set weeks = baseline_weeks() %}
 
 with
 

@@ -19,7 +19,7 @@
 
 {{ config(materialized='table') }}
 
-{%- set weeks = var('anomaly_baseline_weeks') | int %}
+{%- set weeks = baseline_weeks() %}
 
 with
 

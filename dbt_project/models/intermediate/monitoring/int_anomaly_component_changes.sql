@@ -19,7 +19,7 @@
     test_monitoring_method.py (one_day_spike_is_one_episode_with_its_impact).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int %}
+{%- set weeks = baseline_weeks() %}
 
 with
 

@@ -30,7 +30,7 @@
   project and UTC day), never the job runs (docs/performance.md).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- set weeks = baseline_weeks() -%}
 {%- set min_pipelines = var('anomaly_loop_min_pipelines') | int -%}
 {%- set factor = var('anomaly_loop_factor') | float -%}
 {%- if min_pipelines < 1 or factor <= 1 -%}

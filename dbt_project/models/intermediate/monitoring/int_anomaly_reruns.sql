@@ -27,7 +27,7 @@
   project and UTC day), never the job runs (docs/performance.md).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- set weeks = baseline_weeks() -%}
 {%- set min_reruns = var('anomaly_rerun_min_reruns') | int -%}
 {%- set min_share = var('anomaly_rerun_min_share_pct') | float / 100 -%}
 {%- if min_reruns < 1 or min_share <= 0 or min_share >= 1 -%}

@@ -36,7 +36,7 @@
   the job runs, so a daily build's work here does not grow with them (docs/performance.md).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- set weeks = baseline_weeks() -%}
 {%- set window_days = var('anomaly_run_cost_days') | int -%}
 {%- set threshold = var('anomaly_run_cost_threshold') | float -%}
 {%- set min_ratio = 1 + var('anomaly_run_cost_min_pct') | float / 100 -%}

@@ -25,7 +25,7 @@
   with them (docs/performance.md).
 */
 
-{%- set weeks = var('anomaly_baseline_weeks') | int -%}
+{%- set weeks = baseline_weeks() -%}
 {%- set tail = var('anomaly_tail_quantile_pct') | float / 100 -%}
 {%- set quiet = var('anomaly_quiet_pct') | float / 100 -%}
 {%- set quiet_days = var('anomaly_quiet_days') | int -%}

@@ -164,7 +164,7 @@ scope_calendar as (
         on scopes.org_id = org_calendar_priced.org_id
         and org_calendar_priced.usage_date >= scopes.first_usage_date
         and org_calendar_priced.usage_date <= cast(
-            {{ dbt.dateadd('day', 7 * var('anomaly_baseline_weeks') | int, 'scopes.last_usage_date') }}
+            {{ dbt.dateadd('day', 7 * baseline_weeks(), 'scopes.last_usage_date') }}
             as date)
     where org_calendar_priced.usage_date <= org_calendar_priced.complete_through
 
