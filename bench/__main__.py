@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.measure import Run, median_of, run
 from loader.source.pipeline import REPO_ROOT
+from simulator.config import DEFAULT_DAYS as HISTORY_DAYS  # the simulator's default history
 
 PYTHON = sys.executable
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -52,9 +53,6 @@ def environment(db: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-HISTORY_DAYS = 400  # the simulator's default history: 13 months
 
 
 def generate(rows: int, folder: Path, seed: int, days: int = HISTORY_DAYS) -> Path:

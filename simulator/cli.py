@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from simulator.config import SimulatorConfig
+from simulator.config import DEFAULT_DAYS, SimulatorConfig
 from simulator.dialects import DIALECTS
 from simulator.export_files import parts_for_window, write_parts
 from simulator.generator import UsageGenerator
@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
     serve.add_argument("--seed", type=int, default=42)
     serve.add_argument("--scale", type=float, default=1.0, help="activity (1.0: ~1,000 rows/day)")
-    serve.add_argument("--days", type=int, default=400, help="days of history")
+    serve.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of history")
     serve.add_argument("--created-delay", type=float, default=0.0, help="seconds in 'created'")
     serve.add_argument(
         "--processing-delay", type=float, default=5.0, help="seconds in 'processing'"
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True, help="folder to write into")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--orgs", default="", help="organization names or ids, comma-separated")
-    gen.add_argument("--days", type=int, default=400, help="days of history")
+    gen.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of history")
     gen.add_argument(
         "--rows-in-last-days",
         type=int,
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     truth = sub.add_parser("ground-truth", help="write the labelled incidents as CSV")
     truth.add_argument("--out", type=Path, required=True)
     truth.add_argument("--seed", type=int, default=42)
-    truth.add_argument("--days", type=int, default=400)
+    truth.add_argument("--days", type=int, default=DEFAULT_DAYS)
     truth.add_argument("--scale", type=float, default=1.0)
     truth.add_argument("--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     return parser

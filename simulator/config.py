@@ -7,6 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+# days of simulated history unless told otherwise: 13 months, more than the 366 days the Usage
+# Export API serves (docs/api-loading.md), so a backfill reaches the start of what it may ask
+DEFAULT_DAYS = 400
+
 DEMO_ADMIN_TOKEN = "demo-admin-token"  # a demo value for the local simulator, not a secret
 DEMO_MEMBER_TOKEN = "demo-member-token"
 DEMO_LEGACY_TOKEN = "demo-legacy-token"  # behaves like a token made before 2023-06-23
@@ -100,7 +104,7 @@ class SimulatorConfig:
 
     seed: int = 42
     scale: float = 1.0
-    days: int = 400
+    days: int = DEFAULT_DAYS
     end_date: date | None = None
     admin_tokens: tuple[str, ...] = (DEMO_ADMIN_TOKEN,)
     member_tokens: tuple[str, ...] = (DEMO_MEMBER_TOKEN,)

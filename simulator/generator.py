@@ -42,6 +42,7 @@ from simulator.catalog import (
     UNREGISTERED_BRANCH_PREFIX,
     OrgSpec,
 )
+from simulator.config import DEFAULT_DAYS
 from simulator.dialects import ODD_BRANCHES, odd_branch_index
 from simulator.histories import World
 from simulator.ids import random_uuid_bytes, stable_uuid, uuid_text_to_arrow
@@ -407,7 +408,7 @@ class UsageGenerator:
         self,
         seed: int = 42,
         end_date: date | None = None,
-        days: int = 400,
+        days: int = DEFAULT_DAYS,
         scale: float = 1.0,
         incidents: bool = True,
         world: World | None = None,
@@ -533,7 +534,7 @@ class UsageGenerator:
         *,
         seed: int = 42,
         end_date: date | None = None,
-        days: int = 400,
+        days: int = DEFAULT_DAYS,
         org_ids: Sequence[str] | None = None,
         world: World | None = None,
         last_days: int | None = None,
