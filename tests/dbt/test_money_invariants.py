@@ -120,13 +120,23 @@ def test_raw_rows_appear_exactly_once(tampered: dict[str, Any]) -> None:
     }
 
 
-def test_daily_mart_conserves_cost_to_the_billionth(tampered: dict[str, Any]) -> None:
+def _failure_at(tampered: dict[str, Any], test: str, spot: str) -> tuple[list[str], list[str]]:
+    """The test failed: its problems that start with `spot` (at least one), and all of them."""
     run: DbtRun = tampered["run"]
-    assert run.status("assert_agg_daily_costs_conserve_cost") == "fail"
-    problems = run.problems("assert_agg_daily_costs_conserve_cost")
+    assert run.status(test) == "fail"
+    problems = run.problems(test)
+    at_spot = [p for p in problems if p.startswith(spot)]
+    assert at_spot, problems
+    return at_spot, problems
+
+
+def test_daily_mart_conserves_cost_to_the_billionth(tampered: dict[str, Any]) -> None:
     day, org = tampered["daily"]
-    spot = f"agg_daily_costs.network_cost for usage_date={day}, org_id={org}, currency=USD is "
-    [problem] = [p for p in problems if p.startswith(spot)]
+    [problem], problems = _failure_at(
+        tampered,
+        "assert_agg_daily_costs_conserve_cost",
+        f"agg_daily_costs.network_cost for usage_date={day}, org_id={org}, currency=USD is ",
+    )
     assert " but fct_job_run_costs sums to " in problem
     # the fact's own tampering (a cent, a lost, a doubled and an invented row) shows there too
     assert any(p.startswith("agg_daily_costs.total_cost for ") for p in problems)
@@ -134,21 +144,22 @@ def test_daily_mart_conserves_cost_to_the_billionth(tampered: dict[str, Any]) ->
 
 
 def test_monthly_mart_conserves_cost_to_the_cent(tampered: dict[str, Any]) -> None:
-    run: DbtRun = tampered["run"]
-    assert run.status("assert_agg_monthly_costs_conserve_cost") == "fail"
-    problems = run.problems("assert_agg_monthly_costs_conserve_cost")
     month, org = tampered["monthly"]
-    spot = f"agg_monthly_costs.total_cost for usage_month={month}, org_id={org}, currency=USD is "
-    assert [p for p in problems if p.startswith(spot)], problems
+    _failure_at(
+        tampered,
+        "assert_agg_monthly_costs_conserve_cost",
+        f"agg_monthly_costs.total_cost for usage_month={month}, org_id={org}, currency=USD is ",
+    )
 
 
 def test_waste_mart_conserves_cost_to_the_billionth(tampered: dict[str, Any]) -> None:
-    run: DbtRun = tampered["run"]
-    assert run.status("assert_waste_monthly_conserves_cost") == "fail"
-    problems = run.problems("assert_waste_monthly_conserves_cost")
     month, org = tampered["waste"]
-    spot = f"waste_monthly.failed_cost for usage_month={month}, org_id={org}, currency=USD is "
-    assert [p for p in problems if p.startswith(spot)], problems
+    [problem], _ = _failure_at(
+        tampered,
+        "assert_waste_monthly_conserves_cost",
+        f"waste_monthly.failed_cost for usage_month={month}, org_id={org}, currency=USD is ",
+    )
+    assert " but fct_job_run_costs sums to " in problem
 
 
 def test_shares_of_a_policy_add_up_to_one(tampered: dict[str, Any]) -> None:
