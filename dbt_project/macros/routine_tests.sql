@@ -30,21 +30,13 @@
 
 {#
   The same by month: "month `month_expression` of the org `org_expression` (or of any org when
-  it is none) holds an org-day this run rebuilds for `flag`". Given `date_column`, the day of
-  the row that `month_expression` truncates, a plain range on it comes first, as in
-  on_listed_org_days: DuckDB skips the older row groups of a long table while it scans.
+  it is none) holds an org-day this run rebuilds for `flag`".
 #}
-{% macro month_checked_in_this_run(month_expression, flag, org_expression=none, date_column=none) -%}
+{% macro month_checked_in_this_run(month_expression, flag, org_expression=none) -%}
     {%- set plan = ref('int_refresh_plan') -%}
     {%- if full_history_tests() -%}
         1 = 1
     {%- else -%}
-        {%- if date_column %}
-        {{ date_column }} >= (
-            select min(refresh_plan.usage_month) from {{ plan }} as refresh_plan
-            where refresh_plan.{{ flag }}
-        )
-        and {% endif -%}
         exists (
             select 1 from {{ plan }} as refresh_plan
             where refresh_plan.{{ flag }}
@@ -53,5 +45,25 @@
                 and refresh_plan.org_id = {{ org_expression }}
                 {%- endif %}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  The same for a row of days: "the month of day `date_column` (of the org `org_expression`) is
+  checked by this run". A plain range on the day comes first, as in on_listed_org_days: DuckDB
+  skips the row groups of a long table older than the first month the run rebuilt while it
+  scans.
+#}
+{% macro day_month_checked_in_this_run(date_column, flag, org_expression=none) -%}
+    {%- set month = 'cast(' ~ dbt.date_trunc('month', date_column) ~ ' as date)' -%}
+    {%- if full_history_tests() -%}
+        1 = 1
+    {%- else -%}
+        {{ date_column }} >= (
+            select min(refresh_plan.usage_month) from {{ ref('int_refresh_plan') }} as refresh_plan
+            where refresh_plan.{{ flag }}
+        )
+        and {{ month_checked_in_this_run(month, flag, org_expression) }}
     {%- endif -%}
 {%- endmacro %}

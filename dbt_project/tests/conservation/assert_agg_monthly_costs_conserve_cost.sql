@@ -10,10 +10,7 @@ select
     currency,
     {{ cost_measures() | join(', ') }}
 from {{ ref('agg_daily_costs') }} as daily
-where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_costs', 'daily.org_id',
-    'daily.usage_date'
-) }}
+where {{ day_month_checked_in_this_run('daily.usage_date', 'refresh_costs', 'daily.org_id') }}
 {% endset %}
 {% set actual %}
 select usage_month, org_id, currency, {{ cost_measures() | join(', ') }}

@@ -15,10 +15,7 @@ select
     0 as shared_cost_net,
     0 as shared_credits_net
 from {{ ref('agg_daily_costs') }} as daily
-where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'daily.usage_date') ~ ' as date)', 'refresh_team_costs',
-    date_column='daily.usage_date'
-) }}
+where {{ day_month_checked_in_this_run('daily.usage_date', 'refresh_team_costs') }}
 {% endset %}
 {% set actual %}
 select

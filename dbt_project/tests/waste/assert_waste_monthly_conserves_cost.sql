@@ -13,10 +13,7 @@ select
     case when is_job_run and not is_failed and job_status = 'canceled' then total_cost else 0 end
         as canceled_cost
 from {{ ref('fct_job_run_costs') }} as fct
-where {{ month_checked_in_this_run(
-    'cast(' ~ dbt.date_trunc('month', 'fct.usage_date') ~ ' as date)', 'refresh_allocation', 'fct.org_id',
-    'fct.usage_date'
-) }}
+where {{ day_month_checked_in_this_run('fct.usage_date', 'refresh_allocation', 'fct.org_id') }}
 {% endset %}
 {% set actual %}
 select usage_month, org_id, currency, total_cost, failed_cost, canceled_cost
