@@ -10,10 +10,13 @@ row by row and column by column, with `dbt run --full-refresh` of a copy of the 
    (a manual re-load of an old window);
 2. the price list gains a back-dated period (an org's contract for November 2025), and
    budgets.csv gets budgets;
-3. team_rules.csv gains a re-organisation from a past date (2026-03-01);
-4. shared_costs.csv changes a policy from a past date (2026-06-01); this run checks the whole
-   history (full_history_tests), which must pass after the incremental runs.
-Each run must rebuild what its step changed and little else (int_refresh_plan says what).
+3. team_rules.csv gains a re-organisation from a past date (2026-03-01), and an org is
+   renamed (its newest rows carry the new name);
+4. shared_costs.csv changes a policy from a past date (2026-06-01), calendar.csv gains a
+   holiday and an anomaly var changes; this run checks the whole history
+   (full_history_tests), which must pass after the incremental runs.
+Each run must rebuild what its step changed and little else (int_refresh_plan and
+int_anomaly_refresh_days say what).
 Last, the raw-rows test on tampered data: a fact row lost on an old day is found by a routine
 run (it compares every org-day's totals); credits moved between two raw rows of an old day
 change no total: only the whole-history test names them.
@@ -21,6 +24,7 @@ change no total: only the whole-history test names them.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +35,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import (
+    PROJECT_DIR,
     ROUTINE_BUILD,
     TEST_PRICES,
     TEST_SHARED_COSTS,
@@ -65,6 +70,9 @@ TABLES = [
     "intermediate.int_team_costs_redistributed",
     "intermediate.int_scope_days_summed",
     "intermediate.int_scope_days_filled",
+    "intermediate.int_anomaly_volatility",
+    "intermediate.int_anomaly_baselines",
+    "intermediate.int_anomaly_run_costs",
     "intermediate.int_anomaly_days_scored",
     "intermediate.int_anomaly_component_days",
     "intermediate.int_anomaly_pipeline_days",
@@ -113,8 +121,8 @@ def _snapshot(db: Path) -> dict[str, Any]:
         }
 
 
-def _full_refresh(db: Path, seeds: Path, work: Path) -> dict[str, Any]:
-    run = run_dbt(["run", "--full-refresh"], db=db, seeds=seeds, work=work)
+def _full_refresh(db: Path, seeds: Path, work: Path, extra: list[str]) -> dict[str, Any]:
+    run = run_dbt(["run", "--full-refresh", *extra], db=db, seeds=seeds, work=work)
     assert run.returncode == 0, run.output[-3000:]
     return _snapshot(db)
 
@@ -174,12 +182,27 @@ def _change_prices_and_budgets(con: duckdb.DuckDBPyConnection, seeds: Path) -> d
 def _reorganise(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
     assert REORGANISED_RULES != TEST_TEAM_RULES
     (seeds / "team_rules.csv").write_text(REORGANISED_RULES)
+    # and globex is renamed: its last day with usage, which the routine run re-reads (the
+    # lookback), carries the new name
+    [(last_day,)] = con.execute(
+        f"select max(cast(job_run_started_at as date)) from {RAW} where organization_id = ?",
+        [ORG_B],
+    ).fetchall()
+    assert last_day >= date(2026, 10, 29)
+    con.execute(
+        f"""update {RAW} set organization_name = 'globex-inc'
+            where organization_id = ? and cast(job_run_started_at as date) = ?""",
+        [ORG_B, last_day],
+    )
     return {}
 
 
 def _change_policies(con: duckdb.DuckDBPyConnection, seeds: Path) -> dict[str, Any]:
     assert CHANGED_POLICIES != TEST_SHARED_COSTS
     (seeds / "shared_costs.csv").write_text(CHANGED_POLICIES)
+    # and the company takes a day off in the past (the anomaly var changes in STEPS)
+    with (seeds / "calendar.csv").open("a") as calendar:
+        calendar.write("2026-04-14,Company day,holiday,\n")
     return {}
 
 
@@ -187,7 +210,11 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection, Path], dict[str, Any
     ("data", _change_data, []),
     ("prices_and_budgets", _change_prices_and_budgets, []),
     ("reorganisation", _reorganise, []),
-    ("policies", _change_policies, ["--vars", "{full_history_tests: true}"]),
+    (
+        "policies",
+        _change_policies,
+        ["--vars", "{full_history_tests: true, anomaly_min_amount: 3}"],
+    ),
 ]
 
 
@@ -214,6 +241,7 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 "tables": _snapshot(db),
                 "plan": _rows(db, "select * from intermediate.int_refresh_plan"),
                 "waste_days": _rows(db, "select * from intermediate.int_waste_refresh_days"),
+                "monitoring_days": _rows(db, "select * from intermediate.int_anomaly_refresh_days"),
             }
             copy = work / f"{name}-full-refresh"
             references[name] = pool.submit(
@@ -221,6 +249,7 @@ def history(build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 copy_db(db, copy / "circleci_costs.duckdb"),
                 shutil.copytree(seeds, copy / "seeds"),
                 copy,
+                extra,
             )
         # last: credits move between two rows of an old day (no org-day total changes), and
         # a row of another old day goes missing from the fact (its org-day's count changes)
@@ -414,6 +443,62 @@ def test_a_back_dated_price_moves_the_anomaly_series_on_its_own_days_only(
         assert episode["first_day"] <= date(2025, 11, 30) and episode["last_day"] >= date(
             2025, 11, 1
         ), episode
+
+
+def _monitoring_days(step: dict[str, Any]) -> dict[str, set[date]]:
+    days: dict[str, set[date]] = {}
+    for r in step["monitoring_days"]:
+        days.setdefault(r["org_id"], set()).add(r["usage_date"])
+    return days
+
+
+def test_the_monitoring_days_are_rebuilt_from_the_first_changed_day(
+    history: dict[str, Any],
+) -> None:
+    # a back-dated price for acme's November 2025: acme's anomaly days from that price's
+    # first day, globex's from the first day the plan rebuilds for the team costs (the
+    # re-read days, and the rest of their month where a shared-cost policy apportions it);
+    # a re-organisation of acme's teams on 2026-03-01: acme's from that day, and globex,
+    # renamed, all of its days
+    steps = history["steps"]
+    re_read = min(
+        d for o, d in _refreshed(steps["prices_and_budgets"], "refresh_team_costs") if o == ORG_B
+    )
+    assert re_read >= date(2026, 10, 1)
+    for name, first_days in (
+        ("prices_and_budgets", {ORG_A: date(2025, 11, 1), ORG_B: re_read}),
+        ("reorganisation", {ORG_A: date(2026, 3, 1), ORG_B: date.min}),
+    ):
+        filled = _rows_of(steps[name]["tables"], "intermediate.int_scope_days_filled")
+        expected = {
+            (r["org_id"], r["usage_date"])
+            for r in filled
+            if r["usage_date"] >= first_days[r["org_id"]]
+        }
+        listed = {(r["org_id"], r["usage_date"]) for r in steps[name]["monitoring_days"]}
+        assert listed == expected, (name, sorted(listed ^ expected)[:4])
+    # every day of globex's own series carries its new name (a scope takes the names of its
+    # latest day with usage)
+    series = _rows_of(steps["reorganisation"]["tables"], "marts.cost_daily_series")
+    renamed = [r for r in series if r["org_id"] == ORG_B and r["scope_type"] == "org"]
+    assert len(renamed) > 300 and {r["org_name"] for r in renamed} == {"globex-inc"}
+
+
+def test_a_changed_calendar_or_anomaly_var_rebuilds_every_monitoring_day(
+    history: dict[str, Any],
+) -> None:
+    step = history["steps"]["policies"]
+    filled = _rows_of(step["tables"], "intermediate.int_scope_days_filled")
+    listed = {(r["org_id"], r["usage_date"]) for r in step["monitoring_days"]}
+    assert listed == {(r["org_id"], r["usage_date"]) for r in filled}
+
+
+def test_every_anomaly_var_is_in_the_monitoring_fingerprint() -> None:
+    project = (PROJECT_DIR / "dbt_project.yml").read_text()
+    anomaly_vars = set(re.findall(r"^  (anomaly_[a-z_]+):", project, flags=re.MULTILINE))
+    macros = (PROJECT_DIR / "macros" / "monitoring_refresh.sql").read_text()
+    listed = macros.split("macro anomaly_var_names()")[1].split("endmacro")[0]
+    assert anomaly_vars and anomaly_vars == set(re.findall(r"'(anomaly_[a-z_]+)'", listed))
 
 
 def test_a_re_organisation_re_allocates_from_its_date(history: dict[str, Any]) -> None:

@@ -13,25 +13,42 @@
     int_anomaly_volatility, which has one row per row of it; int_anomaly_days_scored,
     which joins the three, tests the grain).
 
-  A table rebuilt on every run: int_anomaly_org_days and int_anomaly_days_scored both read
-  it (a view would work out every day's eight-week medians once for each).
+  A table (int_anomaly_org_days and int_anomaly_days_scored both read it; a view would work
+  out every day's eight-week medians once for each), incremental: replaces the org-days
+  int_anomaly_refresh_days lists, reading the scope-days from a baseline's weeks before them
+  (macros/monitoring_refresh.sql).
 */
 
-{{ config(materialized='table') }}
-
 {%- set weeks = baseline_weeks() %}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_anomaly_refresh_days',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_anomaly_refresh_days') }}
 
 with
 
 filled as (
 
-    select * from {{ ref('int_scope_days_filled') }}
+    select * from {{ ref('int_scope_days_filled') }} as filled
+    {% if is_incremental() -%}
+    where {{ within_reach_of_monitoring_refresh('filled', 7 * weeks) }}
+    {%- endif %}
 
 ),
 
 volatility as (
 
-    select * from {{ ref('int_anomaly_volatility') }}
+    select * from {{ ref('int_anomaly_volatility') }} as volatility
+    {% if is_incremental() -%}
+    where {{ within_reach_of_monitoring_refresh('volatility', 7 * weeks) }}
+    {%- endif %}
 
 ),
 
@@ -42,6 +59,7 @@ learnable_days as (
     select
         filled.scope_key,
         filled.usage_date,
+        filled.org_id,
         filled.usage_credits,
         not volatility.is_off_day as is_learnable,
         -- the lump a credit of that day came in: the size of the workflow run a random
@@ -62,6 +80,7 @@ baseline_values as (
     select
         scope_key,
         usage_date,
+        org_id,
         list(usage_credits) filter (where is_learnable) over same_weekdays
             as baseline_credits,
         list(baseline_lump_credits) filter (where is_learnable) over same_weekdays
@@ -82,6 +101,7 @@ baseline_medians as (
     select
         scope_key,
         usage_date,
+        org_id,
         coalesce(len(baseline_credits), 0) as baseline_days,
         baseline_credits,
         {{ list_median('baseline_credits') }} as expected_credits,
@@ -89,6 +109,9 @@ baseline_medians as (
         level_credits
 
     from baseline_values
+    {%- if is_incremental() %}
+    where {{ on_listed_org_days('baseline_values', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
@@ -97,6 +120,7 @@ final as (
     select
         scope_key,
         usage_date,
+        org_id,
         baseline_days,
         expected_credits,
         {{ list_median('list_transform(baseline_credits, lambda credits: abs(credits - expected_credits))') }}

@@ -5,7 +5,8 @@
   cost_daily_series shows these days; int_anomaly_episodes groups them.
 
   Guarantees:
-  - Every column of int_scope_days_filled, unchanged: actual_cost is exact
+  - Every column of int_scope_days_filled but the scope's first and last days and its org's
+    last complete day (which move with every new day), unchanged: actual_cost is exact
     (assert_cost_daily_series_conserves_cost); expected cost, bounds and score are estimates.
   - is_anomaly exactly when the day is scorable (var('anomaly_min_history_days') days of
     history and a baseline) and either its actual cost lies outside [lower_bound_cost,
@@ -24,9 +25,12 @@
     (var('anomaly_confirm_rises'); test_monitoring_method.py:
     one_day_burst_of_runs_is_no_episode, two_day_burst_of_runs_is_flagged_on_its_second_day).
 
-  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
-  per scope and UTC day), never the job runs, so a daily build's work here does not grow
-  with them (docs/performance.md).
+  - monitoring_fingerprint: the anomaly vars and company calendar the row was built with
+    (monitoring_fingerprint()).
+
+  Incremental: replaces the org-days int_anomaly_refresh_days lists, from the rows of the
+  same days of the tables it joins. int_anomaly_refresh_days compares the scope-days with
+  the columns this table keeps of them, to find the days that changed.
 */
 
 {%- set threshold = var('anomaly_score_threshold') | float -%}
@@ -41,37 +45,61 @@
         ~ threshold ~ ", " ~ min_amount ~ ")") }}
 {%- endif %}
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_anomaly_refresh_days',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_anomaly_refresh_days') }}
 
 with
 
 filled as (
 
-    select * from {{ ref('int_scope_days_filled') }}
+    select * from {{ ref('int_scope_days_filled') }} as filled
+    {% if is_incremental() -%}
+    where {{ on_listed_org_days('filled', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
 baselines as (
 
-    select * from {{ ref('int_anomaly_baselines') }}
+    select * from {{ ref('int_anomaly_baselines') }} as baselines
+    {% if is_incremental() -%}
+    where {{ on_listed_org_days('baselines', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
 volatility as (
 
-    select * from {{ ref('int_anomaly_volatility') }}
+    select * from {{ ref('int_anomaly_volatility') }} as volatility
+    {% if is_incremental() -%}
+    where {{ on_listed_org_days('volatility', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
 run_costs as (
 
-    select * from {{ ref('int_anomaly_run_costs') }}
+    select * from {{ ref('int_anomaly_run_costs') }} as run_costs
+    {% if is_incremental() -%}
+    where {{ on_listed_org_days('run_costs', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
 org_days as (
 
-    select * from {{ ref('int_anomaly_org_days') }}
+    select * from {{ ref('int_anomaly_org_days') }} as org_days
+    {% if is_incremental() -%}
+    where {{ on_listed_org_days('org_days', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 ),
 
@@ -106,7 +134,25 @@ org_baselines as (
 baselines_priced as (
 
     select
-        filled.*,
+        filled.scope_key,
+        filled.usage_date,
+        filled.scope_type,
+        filled.org_id,
+        filled.org_name,
+        filled.project_id,
+        filled.project_name,
+        filled.workflow_name,
+        filled.resource_class,
+        filled.team_name,
+        filled.scope_name,
+        filled.history_days,
+        filled.currency,
+        filled.price_per_credit,
+        filled.workflow_runs,
+        filled.workflow_run_credits_squared,
+        filled.usage_credits,
+        filled.actual_cost,
+        filled.seat_cost,
         baselines.baseline_days,
         baselines.expected_credits,
         cast(baselines.expected_credits * filled.price_per_credit as {{ money_type() }})
@@ -303,7 +349,8 @@ final as (
             and actual_cost > expected_cost + rise_margin_cost
             and not (is_run_cost_rise or is_day_run_cost_jump or is_rerun_storm or is_pipeline_loop),
             false
-        ) as is_cost_rise_alone
+        ) as is_cost_rise_alone,
+        {{ monitoring_fingerprint() }} as monitoring_fingerprint
 
     from baselines_bounded
 

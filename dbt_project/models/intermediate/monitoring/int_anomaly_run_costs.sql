@@ -32,8 +32,9 @@
     the window's extra cost passes var('anomaly_min_amount') (test_monitoring_method.py:
     run_cost_step_is_found_by_its_cost_per_run, run_cost_step_day_is_anomalous_inside_its_bounds).
 
-  A table rebuilt on every run: it reads scope-days (one row per scope and UTC day), never
-  the job runs, so a daily build's work here does not grow with them (docs/performance.md).
+  Incremental: replaces the org-days int_anomaly_refresh_days lists, reading the scope-days
+  its windows reach before them (macros/monitoring_refresh.sql): the usual cost of a run
+  (the baseline's weeks), the window's days, and the weeks its spread is learnt from.
 */
 
 {%- set weeks = baseline_weeks() -%}
@@ -49,19 +50,36 @@
         ~ (min_ratio - 1) * 100 ~ ")") }}
 {%- endif %}
 
-{{ config(materialized='table') }}
+{%- set reach_days = 7 * weeks + (window_days - 1) + (7 * weeks + 7) %}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_anomaly_refresh_days',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_anomaly_refresh_days') }}
 
 with
 
 filled as (
 
-    select * from {{ ref('int_scope_days_filled') }}
+    select * from {{ ref('int_scope_days_filled') }} as filled
+    {% if is_incremental() -%}
+    where {{ within_reach_of_monitoring_refresh('filled', reach_days) }}
+    {%- endif %}
 
 ),
 
 volatility as (
 
-    select * from {{ ref('int_anomaly_volatility') }}
+    select * from {{ ref('int_anomaly_volatility') }} as volatility
+    {% if is_incremental() -%}
+    where {{ within_reach_of_monitoring_refresh('volatility', reach_days) }}
+    {%- endif %}
 
 ),
 
@@ -70,6 +88,7 @@ days as (
     select
         filled.scope_key,
         filled.usage_date,
+        filled.org_id,
         filled.price_per_credit,
         filled.workflow_runs,
         cast(filled.usage_credits as double precision) as usage_credits,
@@ -154,6 +173,7 @@ final as (
     select
         scope_key,
         usage_date,
+        org_id,
         usual_credits_per_run,
         run_window_runs,
         run_window_credits,
@@ -186,6 +206,9 @@ final as (
         ) as is_run_cost_rise
 
     from run_spreads
+    {%- if is_incremental() %}
+    where {{ on_listed_org_days('run_spreads', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 )
 

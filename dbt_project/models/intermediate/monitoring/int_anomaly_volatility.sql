@@ -20,9 +20,13 @@
     of the weeks before plus that many in a scope often quiet (unit test
     a_holiday_is_an_off_day_and_an_archived_project_goes_quiet).
 
-  A table rebuilt on every run: it reads the scope-days of int_scope_days_filled (one row
-  per scope and UTC day), never the job runs, so a daily build's work here does not grow
-  with them (docs/performance.md).
+  - is_watched and is_quiet say which days the quiet runs are made of: a working day on which
+    falling to nothing would be a drop of at least var('anomaly_min_amount'), and such a day
+    below var('anomaly_quiet_pct') % of its expected credits.
+
+  Incremental: replaces the org-days int_anomaly_refresh_days lists, reading the scope-days
+  from two baselines' weeks and one week before them (macros/monitoring_refresh.sql), and
+  the watched days before them as last built (a quiet run can have begun long before).
 */
 
 {%- set weeks = baseline_weeks() -%}
@@ -36,15 +40,40 @@
         ~ "least 1 (got " ~ tail * 100 ~ ", " ~ quiet_days ~ ")") }}
 {%- endif %}
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        refresh_partitions='int_anomaly_refresh_days',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_anomaly_refresh_days') }}
 
 with
 
 filled as (
 
-    select * from {{ ref('int_scope_days_filled') }}
+    select * from {{ ref('int_scope_days_filled') }} as filled
+    {% if is_incremental() -%}
+    where {{ within_reach_of_monitoring_refresh('filled', 14 * weeks + 7) }}
+    {%- endif %}
 
 ),
+
+{% if is_incremental() %}
+
+watched_before as (
+
+    -- the watched days before the rebuilt ones, as last built
+    select * from {{ this }} as built
+    where built.is_watched
+        and not {{ on_listed_org_days('built', ref('int_anomaly_refresh_days')) }}
+
+),
+
+{% endif %}
 
 calendar as (
 
@@ -71,6 +100,7 @@ days as (
     select
         filled.scope_key,
         filled.usage_date,
+        filled.org_id,
         filled.usage_credits,
         filled.price_per_credit,
         off_days.usage_date is not null as is_off_day
@@ -108,7 +138,14 @@ residuals as (
         {{ 1 - quiet }} * baseline_medians.expected_credits * days.price_per_credit
             >= {{ min_amount }}
             and days.usage_credits < {{ quiet }} * baseline_medians.expected_credits
-            as is_quiet
+            as is_quiet,
+        -- a working day on which falling to nothing would matter
+        coalesce(
+            not days.is_off_day
+            and {{ 1 - quiet }} * baseline_medians.expected_credits * days.price_per_credit
+                >= {{ min_amount }},
+            false
+        ) as is_watched
 
     from days
     left join baseline_medians
@@ -124,7 +161,10 @@ learnt as (
     select
         scope_key,
         usage_date,
+        org_id,
         is_off_day,
+        is_quiet,
+        is_watched,
         median(abs(residual_credits)) filter (where not is_off_day) over settled_weeks
             as residual_median_abs_credits,
         quantile_cont(residual_credits, {{ tail }}) filter (where not is_off_day)
@@ -150,6 +190,17 @@ learnt as (
 
 ),
 
+rebuilt_watched_days as (
+
+    select scope_key, usage_date, is_quiet
+    from residuals
+    where is_watched
+        {%- if is_incremental() %}
+        and {{ on_listed_org_days('residuals', ref('int_anomaly_refresh_days')) }}
+        {%- endif %}
+
+),
+
 watched_days as (
 
     -- the working days on which the scope is expected to spend enough for a fall to nothing
@@ -164,9 +215,13 @@ watched_days as (
             rows between unbounded preceding and current row
         ) as quiet_run_group
 
-    from residuals
-    where not is_off_day
-        and {{ 1 - quiet }} * expected_credits * price_per_credit >= {{ min_amount }}
+    from (
+        {%- if is_incremental() %}
+        select scope_key, usage_date, is_quiet from watched_before
+        union all
+        {%- endif %}
+        select scope_key, usage_date, is_quiet from rebuilt_watched_days
+    ) as every_watched_day
 
 ),
 
@@ -248,7 +303,10 @@ final as (
     select
         learnt.scope_key,
         learnt.usage_date,
+        learnt.org_id,
         learnt.is_off_day,
+        learnt.is_watched,
+        learnt.is_quiet,
         learnt.residual_median_abs_credits,
         learnt.residual_upper_credits,
         learnt.residual_lower_credits,
@@ -267,6 +325,9 @@ final as (
     left join quiet_days_judged
         on learnt.scope_key = quiet_days_judged.scope_key
         and learnt.usage_date = quiet_days_judged.usage_date
+    {%- if is_incremental() %}
+    where {{ on_listed_org_days('learnt', ref('int_anomaly_refresh_days')) }}
+    {%- endif %}
 
 )
 
