@@ -44,7 +44,8 @@
 {%- set names = [
     'scope_type', 'org_name', 'project_id', 'project_name', 'workflow_name', 'resource_class',
     'team_name', 'scope_name',
-] %}
+] -%}
+{%- set scope_columns = (['scope_key', 'org_id', 'usage_date'] + names) | join(', ') %}
 
 with
 
@@ -84,26 +85,22 @@ refresh_plan as (
 
 ),
 
-current_scopes as (
+scope_rows as (
 
-    select
-        scope_key,
-        org_id,
-        min(usage_date) as first_date,
-        max(usage_date) as last_date,
-        {%- for name in names %}
-        max({{ name }}) as {{ name }},
-        {%- endfor %}
-        {{ monitoring_fingerprint() }} as monitoring_fingerprint
-
+    -- every scope's rows now, and as int_anomaly_days_scored was last built
+    select true as is_current, {{ scope_columns }}, {{ monitoring_fingerprint() }} as monitoring_fingerprint
     from filled
-    group by scope_key, org_id
+    union all
+    select false as is_current, {{ scope_columns }}, monitoring_fingerprint
+    from built
 
 ),
 
-built_scopes as (
+scope_versions as (
 
+    -- each scope's life (its rows are the contiguous days of it) and names, now and as built
     select
+        is_current,
         scope_key,
         org_id,
         min(usage_date) as first_date,
@@ -113,8 +110,20 @@ built_scopes as (
         {%- endfor %}
         max(monitoring_fingerprint) as monitoring_fingerprint
 
-    from built
-    group by scope_key, org_id
+    from scope_rows
+    group by is_current, scope_key, org_id
+
+),
+
+current_scopes as (
+
+    select * from scope_versions where is_current
+
+),
+
+built_scopes as (
+
+    select * from scope_versions where not is_current
 
 ),
 
