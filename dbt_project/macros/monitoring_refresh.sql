@@ -13,7 +13,7 @@
 
 {#
   Every var the anomaly method reads: a change of any of them rebuilds the monitoring day
-  tables whole (tests/dbt/test_monitoring_refresh.py checks that every anomaly_* var of
+  tables whole (tests/dbt/test_incremental.py checks that every anomaly_* var of
   dbt_project.yml is listed here).
 #}
 {% macro anomaly_var_names() -%}

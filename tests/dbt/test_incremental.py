@@ -445,13 +445,6 @@ def test_a_back_dated_price_moves_the_anomaly_series_on_its_own_days_only(
         ), episode
 
 
-def _monitoring_days(step: dict[str, Any]) -> dict[str, set[date]]:
-    days: dict[str, set[date]] = {}
-    for r in step["monitoring_days"]:
-        days.setdefault(r["org_id"], set()).add(r["usage_date"])
-    return days
-
-
 def test_the_monitoring_days_are_rebuilt_from_the_first_changed_day(
     history: dict[str, Any],
 ) -> None:

@@ -29,8 +29,8 @@
     (monitoring_fingerprint()).
 
   Incremental: replaces the org-days int_anomaly_refresh_days lists, from the rows of the
-  same days of the tables it joins. int_anomaly_refresh_days compares the scope-days with
-  the columns this table keeps of them, to find the days that changed.
+  same days of the tables it joins. int_anomaly_refresh_days compares each scope's first
+  and last day and names here with the current ones, to find the days that changed.
 */
 
 {%- set threshold = var('anomaly_score_threshold') | float -%}
